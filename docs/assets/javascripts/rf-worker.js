@@ -1,0 +1,236 @@
+// Module worker that boots Pyodide once, imports rf_core and renders calculators.
+//
+// Messages sent to the page:
+//   {type: "stage", stage, message}   a boot stage has started
+//   {type: "ready"}                   rf_core.widget is imported
+//   {type: "error", reason, fix}      boot failed; the worker stays unusable
+//   {type: "result", id, reply}       reply of rf_core.widget.render_calculator_json
+// Messages received: {type: "compute", id, spec, input_size, unit}.
+//
+// Every URL comes from the manifest that the build hook writes next to the rf_core
+// archive, and is checked to be on this site's origin before it is fetched.
+
+const MANIFEST_URL = new URL("../rf-lab/manifest.json", import.meta.url);
+const PACKAGE_DIR = "/home/pyodide/rf_lab";
+const WIDGET_MODULE = "rf_core.widget";
+
+const STAGES = {
+  manifest: "Loading the Python runtime…",
+  runtime: "Loading the Python runtime…",
+  package: "Loading rf_core…",
+  import: "Starting rf_core…",
+};
+
+// An error whose message is shown to the reader, with the step that fixes it.
+class BootError extends Error {
+  constructor(reason, fix) {
+    super(reason);
+    this.fix = fix;
+  }
+}
+
+const SERVER_FIX =
+  "Check that the site was built completely and that the server serves every file under assets/, then reload the page.";
+
+function postStage(stage) {
+  self.postMessage({ type: "stage", stage, message: STAGES[stage] });
+}
+
+function sameOriginUrl(relative, base) {
+  const url = new URL(relative, base);
+  if (url.origin !== self.location.origin) {
+    throw new BootError(
+      `The manifest points at ${url.href}, which is not on this site's origin ${self.location.origin}.`,
+      "Rebuild the site: the manifest must use relative URLs.",
+    );
+  }
+  return url;
+}
+
+async function fetchOk(url, what) {
+  let response;
+  try {
+    response = await fetch(url, { credentials: "same-origin" });
+  } catch (error) {
+    throw new BootError(`Fetching ${what} from ${url.href} failed: ${error.message}.`, SERVER_FIX);
+  }
+  if (!response.ok) {
+    throw new BootError(
+      `Fetching ${what} from ${url.href} failed with HTTP ${response.status}.`,
+      SERVER_FIX,
+    );
+  }
+  return response;
+}
+
+// Pyodide 314.0.8 only logs a failed WebAssembly instantiation and then waits
+// forever, so the binary is checked here first: missing file or wrong MIME type.
+async function checkWasm(indexUrl) {
+  const url = new URL("pyodide.asm.wasm", indexUrl);
+  let response;
+  try {
+    response = await fetch(url, { method: "HEAD", credentials: "same-origin" });
+  } catch (error) {
+    throw new BootError(`Fetching ${url.href} failed: ${error.message}.`, SERVER_FIX);
+  }
+  if (!response.ok) {
+    throw new BootError(`The runtime file ${url.href} returned HTTP ${response.status}.`, SERVER_FIX);
+  }
+  const type = (response.headers.get("content-type") || "").split(";")[0].trim();
+  if (type !== "application/wasm") {
+    throw new BootError(
+      `The server sends ${url.href} as "${type || "no type"}", but browsers compile WebAssembly only when it is sent as "application/wasm".`,
+      "Configure the web server to send .wasm files with Content-Type application/wasm (Python's http.server does so).",
+    );
+  }
+}
+
+// Finds the runtime file that makes a failed boot fail, so that the message can name it.
+async function describeBrokenRuntimeFile(indexUrl) {
+  for (const name of ["pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json", "python_stdlib.zip"]) {
+    const url = new URL(name, indexUrl);
+    try {
+      const response = await fetch(url, { method: "HEAD", credentials: "same-origin" });
+      if (!response.ok) {
+        return `The runtime file ${url.href} returned HTTP ${response.status}.`;
+      }
+      const type = (response.headers.get("content-type") || "").split(";")[0].trim();
+      if (name.endsWith(".mjs") && !type.endsWith("javascript")) {
+        return `The server sends ${url.href} as "${type || "no type"}", but module scripts must be sent as "text/javascript".`;
+      }
+    } catch (error) {
+      return `Fetching ${url.href} failed: ${error.message}.`;
+    }
+  }
+  return null;
+}
+
+function toHex(buffer) {
+  return Array.from(new Uint8Array(buffer), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+// crypto.subtle exists only in secure contexts (https, localhost, 127.0.0.1). On a
+// plain-http intranet host the digest is computed with Python's hashlib instead.
+async function sha256Hex(pyodide, buffer) {
+  if (self.crypto && self.crypto.subtle) {
+    return toHex(await self.crypto.subtle.digest("SHA-256", buffer));
+  }
+  const hashlib = pyodide.pyimport("hashlib");
+  const digest = hashlib.sha256(pyodide.toPy(new Uint8Array(buffer))).hexdigest();
+  hashlib.destroy();
+  return digest;
+}
+
+async function readManifest() {
+  postStage("manifest");
+  const response = await fetchOk(MANIFEST_URL, "the rf_core manifest");
+  try {
+    return await response.json();
+  } catch (error) {
+    throw new BootError(`The manifest ${MANIFEST_URL.href} is not valid JSON: ${error.message}.`, SERVER_FIX);
+  }
+}
+
+async function startPyodide(indexUrl) {
+  postStage("runtime");
+  await checkWasm(indexUrl);
+
+  const moduleUrl = new URL("pyodide.mjs", indexUrl);
+  let loadPyodide;
+  try {
+    ({ loadPyodide } = await import(moduleUrl.href));
+  } catch (error) {
+    const cause = (await describeBrokenRuntimeFile(indexUrl)) || `Importing ${moduleUrl.href} failed: ${error.message}.`;
+    throw new BootError(cause, SERVER_FIX);
+  }
+
+  try {
+    // packageBaseUrl is set so that Pyodide's fallback package URL is this site too.
+    return await loadPyodide({
+      indexURL: indexUrl.href,
+      packageBaseUrl: indexUrl.href,
+      stdout: (line) => console.log("[rf-lab python]", line),
+      stderr: (line) => console.warn("[rf-lab python]", line),
+    });
+  } catch (error) {
+    const cause = (await describeBrokenRuntimeFile(indexUrl)) || `Starting Pyodide failed: ${error.message}.`;
+    throw new BootError(cause, SERVER_FIX);
+  }
+}
+
+async function installPackage(pyodide, manifest) {
+  postStage("package");
+  const url = sameOriginUrl(manifest.package, MANIFEST_URL);
+  const buffer = await (await fetchOk(url, "the rf_core archive")).arrayBuffer();
+
+  const actual = await sha256Hex(pyodide, buffer);
+  if (actual !== manifest.package_sha256) {
+    throw new BootError(
+      `The rf_core archive ${url.href} does not match the manifest: expected sha256 ${manifest.package_sha256}, actual ${actual}.`,
+      "Reload the page without the browser cache (Shift+Reload); if that does not help, rebuild the site.",
+    );
+  }
+
+  pyodide.unpackArchive(buffer, "zip", { extractDir: PACKAGE_DIR });
+  const sys = pyodide.pyimport("sys");
+  sys.path.insert(0, PACKAGE_DIR);
+  sys.destroy();
+}
+
+function importWidget(pyodide) {
+  postStage("import");
+  try {
+    return pyodide.pyimport(WIDGET_MODULE);
+  } catch (error) {
+    throw new BootError(
+      `Importing ${WIDGET_MODULE} in the browser failed: ${error.message}`,
+      "Rebuild the site; rf_core must import with the Python standard library only.",
+    );
+  }
+}
+
+async function boot() {
+  const manifest = await readManifest();
+  const indexUrl = sameOriginUrl(manifest.pyodide_index, MANIFEST_URL);
+  const pyodide = await startPyodide(indexUrl);
+  await installPackage(pyodide, manifest);
+  return importWidget(pyodide);
+}
+
+const widgetReady = boot();
+
+widgetReady.then(
+  () => self.postMessage({ type: "ready" }),
+  (error) => {
+    const fix = error instanceof BootError ? error.fix : SERVER_FIX;
+    self.postMessage({ type: "error", reason: error.message, fix });
+  },
+);
+
+function compute(widget, request) {
+  const requestJson = JSON.stringify({
+    spec: String(request.spec ?? ""),
+    input_size: String(request.input_size ?? ""),
+    unit: String(request.unit ?? ""),
+  });
+  try {
+    return JSON.parse(widget.render_calculator_json(requestJson));
+  } catch (error) {
+    // rf_core returns errors in the reply; reaching this is a bug in rf_core.
+    return { ok: false, error: { message: `rf_core failed: ${error.message}`, line: null, column: null } };
+  }
+}
+
+self.addEventListener("message", async (event) => {
+  const request = event.data;
+  if (!request || request.type !== "compute") {
+    return;
+  }
+  let widget;
+  try {
+    widget = await widgetReady;
+  } catch {
+    return; // The boot error was already posted once.
+  }
+  self.postMessage({ type: "result", id: request.id, reply: compute(widget, request) });
+});

@@ -1,0 +1,199 @@
+"""Layers as immutable values with per-axis geometry.
+
+A layer stores one `AxisParams` per spatial axis, or a single one that applies to
+every axis. Parameters are validated when the layer is made, so an analysis never
+sees a stride of 0 or a negative padding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rf_core.errors import LayerError
+
+#: Layer kinds with a sliding window.
+WINDOW_KINDS = ("conv", "maxpool", "avgpool")
+
+#: Kinds that change no geometry: activations, normalizations, dropout.
+PASS_THROUGH_KINDS = (
+    "relu",
+    "relu6",
+    "leakyrelu",
+    "elu",
+    "gelu",
+    "silu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "batchnorm",
+    "layernorm",
+    "groupnorm",
+    "instancenorm",
+    "lrn",
+    "dropout",
+    "identity",
+)
+
+POOL_KINDS = ("maxpool", "avgpool")
+
+#: Padding modes. `explicit` uses the layer's pad_before and pad_after. `valid`
+#: pads nothing. `same` follows TensorFlow: the total padding makes the output
+#: size ceil(n / s), and the smaller half goes before.
+PADDING_MODES = ("explicit", "same", "valid")
+
+#: Largest value accepted for any size or parameter, to keep arithmetic bounded.
+MAX_VALUE = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class AxisParams:
+    """Window geometry of a layer along one spatial axis, in input pixels.
+
+    Attributes:
+        kernel: Kernel size k, at least 1.
+        stride: Stride s, at least 1.
+        dilation: Dilation d, at least 1. The window spans d * (k - 1) + 1 pixels.
+        pad_before: Zero padding added before the first pixel (top or left).
+        pad_after: Zero padding added after the last pixel (bottom or right).
+    """
+
+    kernel: int = 1
+    stride: int = 1
+    dilation: int = 1
+    pad_before: int = 0
+    pad_after: int = 0
+
+    @property
+    def effective_kernel(self) -> int:
+        """Number of input pixels the dilated window spans: d * (k - 1) + 1."""
+        return self.dilation * (self.kernel - 1) + 1
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a network.
+
+    Attributes:
+        kind: One of WINDOW_KINDS or PASS_THROUGH_KINDS.
+        axes: One AxisParams per spatial axis, or a single one for every axis.
+            Pass-through layers use the default, an identity window.
+        padding_mode: One of PADDING_MODES.
+        ceil_mode: Pooling only. Round the output size up, as PyTorch's
+            ceil_mode=True does, dropping a last window that would start beyond
+            the input and the padding before it.
+        name: Layer name shown in results.
+        line: 1-based line in the spec that defined the layer, if any.
+        column: 1-based column of the layer kind on that line, if any.
+
+    Raises:
+        LayerError: a parameter is outside its valid range. The error's `option`
+            attribute names the offending option (k, s, d, p or ceil).
+    """
+
+    kind: str
+    axes: tuple[AxisParams, ...] = (AxisParams(),)
+    padding_mode: str = "explicit"
+    ceil_mode: bool = False
+    name: str = ""
+    line: int | None = field(default=None, compare=False)
+    column: int | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        _validate_layer(self)
+
+    @property
+    def is_pass_through(self) -> bool:
+        """Whether the layer leaves the geometry unchanged."""
+        return self.kind in PASS_THROUGH_KINDS
+
+    @property
+    def label(self) -> str:
+        """Short description for messages, such as `conv1 (conv)`."""
+        return f"{self.name} ({self.kind})" if self.name else self.kind
+
+    def axis(self, index: int) -> AxisParams:
+        """Return the parameters of axis `index`, broadcasting a single entry."""
+        return self.axes[0] if len(self.axes) == 1 else self.axes[index]
+
+
+def _validate_layer(layer: Layer) -> None:
+    if layer.kind not in WINDOW_KINDS and layer.kind not in PASS_THROUGH_KINDS:
+        raise LayerError(
+            f"unknown layer kind {layer.kind!r}; valid kinds are "
+            f"{', '.join(WINDOW_KINDS + PASS_THROUGH_KINDS)}",
+            option="kind",
+        )
+    if layer.padding_mode not in PADDING_MODES:
+        raise LayerError(
+            f"padding mode {layer.padding_mode!r} of layer {layer.label} is invalid; "
+            f"use one of {', '.join(PADDING_MODES)}",
+            option="p",
+        )
+    if not 1 <= len(layer.axes) <= 3:
+        raise LayerError(
+            f"layer {layer.label} has {len(layer.axes)} axes; rf_core supports 1 to 3 spatial axes",
+            option="k",
+        )
+    if layer.ceil_mode and layer.kind not in POOL_KINDS:
+        raise LayerError(
+            f"ceil mode applies to maxpool and avgpool, not to {layer.kind}; remove 'ceil'",
+            option="ceil",
+        )
+    for params in layer.axes:
+        _validate_axis(layer, params)
+
+
+def _validate_axis(layer: Layer, params: AxisParams) -> None:
+    checks = (
+        ("k", "kernel size", params.kernel, 1),
+        ("s", "stride", params.stride, 1),
+        ("d", "dilation", params.dilation, 1),
+        ("p", "padding", params.pad_before, 0),
+        ("p", "padding", params.pad_after, 0),
+    )
+    for option, what, value, minimum in checks:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise LayerError(
+                f"{what} of layer {layer.label} must be a whole number, got {value!r}",
+                option=option,
+            )
+        if value < minimum:
+            fix = {
+                "k": "a window covers at least one pixel",
+                "s": "use s=1 to move the window one pixel at a time",
+                "d": "use d=1 for an undilated kernel",
+                "p": "use 0 for no padding",
+            }[option]
+            raise LayerError(
+                f"{what} {value} of layer {layer.label} is invalid; it must be at least {minimum} ({fix})",
+                option=option,
+            )
+        if value > MAX_VALUE:
+            raise LayerError(
+                f"{what} {value} of layer {layer.label} is too large; the limit is {MAX_VALUE}",
+                option=option,
+            )
+
+    if layer.is_pass_through and params != AxisParams():
+        raise LayerError(
+            f"{layer.kind} changes no geometry and takes no window options", option="k"
+        )
+
+    if layer.kind == "avgpool" and params.dilation != 1:
+        raise LayerError(
+            f"avgpool has no dilation (PyTorch's AvgPool has none), got d={params.dilation}; "
+            "remove d or use maxpool",
+            option="d",
+        )
+
+    # PyTorch rejects pooling padding above half the window: a window could then
+    # lie entirely in the padding.
+    if layer.kind in POOL_KINDS:
+        limit = params.effective_kernel // 2
+        for pad in (params.pad_before, params.pad_after):
+            if pad > limit:
+                raise LayerError(
+                    f"padding {pad} of layer {layer.label} is too large for a window of "
+                    f"{params.effective_kernel}; pooling padding must be at most {limit}, half the window",
+                    option="p",
+                )

@@ -1,0 +1,99 @@
+"""The calculator widget's computation, shared by the site build and the browser.
+
+The MkDocs hook calls `render_calculator` when it builds a page, and the browser
+worker calls `render_calculator_json` after every edit, so both produce the same
+HTML for the same input.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from rf_core.analysis import analyze
+from rf_core.errors import RFError
+from rf_core.render import to_html
+from rf_core.spec import parse_size, parse_spec
+
+
+@dataclass(frozen=True)
+class CalculatorResult:
+    """Outcome of one calculation.
+
+    Attributes:
+        html: The rendered result table when the input was valid, else "".
+        error: The error message when the input was invalid, else None.
+        line: 1-based spec line of the error, if it has one.
+        column: 1-based column of the error, if it has one.
+    """
+
+    html: str
+    error: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the input was valid."""
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        """Return the reply sent to the browser: {"ok", "html"} or {"ok", "error"}."""
+        if self.ok:
+            return {"ok": True, "html": self.html}
+        return {"ok": False, "error": {"message": self.error, "line": self.line, "column": self.column}}
+
+
+def render_calculator(spec: str, input_size: str = "", unit: str = "") -> CalculatorResult:
+    """Analyse a spec and render the result table, or describe why the input is invalid.
+
+    Args:
+        spec: The layer list in the text spec format.
+        input_size: Size such as "224" or "224x320". It overrides the spec's
+            `input` line; "" keeps that line.
+        unit: Unit index such as "3", or one per axis such as "3,4". "" means 0.
+
+    Never raises for invalid input: the error is returned instead.
+    """
+    try:
+        network = parse_spec(spec)
+        size = parse_size(input_size) if input_size.strip() else None
+        indices = parse_unit(unit)
+        analysis = analyze(network, size)
+        return CalculatorResult(html=to_html(analysis, indices))
+    except RFError as error:
+        return CalculatorResult(html="", error=error.message, line=error.line, column=error.column)
+
+
+def parse_unit(text: str) -> tuple[int, ...]:
+    """Parse a unit index such as "3" or "3,4" (one per axis); "" means unit 0.
+
+    Raises:
+        RFError: the text is not 1 to 3 whole numbers from 0 up, joined by commas.
+    """
+    if not text.strip():
+        return (0,)
+    parts = [part.strip() for part in text.split(",")]
+    if not 1 <= len(parts) <= 3 or not all(part.isdigit() and len(part) <= 10 for part in parts):
+        raise RFError(f"unit {text!r} is malformed; write an index from 0 such as 3, or one per axis such as 3,4")
+    return tuple(int(part) for part in parts)
+
+
+def render_calculator_json(request_json: str) -> str:
+    """Run `render_calculator` on a JSON request and return the JSON reply.
+
+    The request is {"spec": str, "input_size": str, "unit": str}. The reply is
+    {"ok": true, "html": str} or {"ok": false, "error": {"message", "line", "column"}}.
+    """
+    try:
+        request = json.loads(request_json)
+        spec = request.get("spec", "")
+        input_size = request.get("input_size", "") or ""
+        unit = request.get("unit", "") or ""
+        if not all(isinstance(value, str) for value in (spec, input_size, unit)):
+            raise TypeError("spec, input_size and unit must be strings")
+    except (ValueError, TypeError, AttributeError) as error:
+        result = CalculatorResult(html="", error=f"invalid calculator request: {error}")
+    else:
+        result = render_calculator(spec, input_size, unit)
+    return json.dumps(result.to_dict())
