@@ -1,0 +1,164 @@
+"""MkDocs hook: turn `rf-calculator` and `rf-output` fenced blocks into HTML at build time.
+
+An author writes, in any page:
+
+    ```rf-calculator input=224 unit=0
+    conv k=11 s=4 p=2 name=conv1
+    maxpool k=3 s=2
+    ```
+
+At build time the block becomes the widget's HTML with the result table that
+rf_core computed, so the page is correct with JavaScript off. In the browser the
+loader module recomputes the table with the same rf_core function after edits.
+
+An `rf-output format=table` block (or csv, json, markdown) shows what the
+command line prints for its spec, computed by rf_core when the page is built.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+# Import the rf_core of this checkout, the same code that the site ships to the browser.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rf_core.cli import FORMATS  # noqa: E402 (needs the path set above)
+from rf_core.errors import RFError  # noqa: E402
+from rf_core.spec import parse_spec  # noqa: E402
+from rf_core.analysis import analyze  # noqa: E402
+from rf_core.widget import render_calculator  # noqa: E402
+
+log = logging.getLogger("mkdocs.plugins.rf_lab.calculator")
+
+#: Options on the fence line. `expect=error` marks a block that demonstrates an
+#: invalid spec, so its error does not fail a strict build.
+FENCE_OPTIONS = ("input", "unit", "rows", "expect")
+
+_FENCE_START = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<kind>rf-calculator|rf-output)\b(?P<options>.*)$"
+)
+
+_STATUS_BUILT = "Computed when the page was built. Edit the layers to recompute in your browser."
+
+
+def on_page_markdown(markdown: str, *, page, config, files) -> str:
+    """Replace every `rf-calculator` block with the widget and every `rf-output` block with its output."""
+    lines = markdown.split("\n")
+    output: list[str] = []
+    counter = 0
+    index = 0
+    while index < len(lines):
+        match = _FENCE_START.match(lines[index])
+        if not match:
+            output.append(lines[index])
+            index += 1
+            continue
+
+        start_line = index + 1
+        indent, fence = match.group("indent"), match.group("fence")
+        page_path = page.file.src_uri
+        body, index = _collect_body(lines, index + 1, indent, fence, page_path, start_line)
+        if match.group("kind") == "rf-output":
+            output.extend(indent + line for line in _render_output(body, match.group("options"), page_path, start_line))
+            continue
+        options = _parse_options(match.group("options"), page_path, start_line)
+        counter += 1
+        output.append(indent + _render_block(body, options, counter, page_path, start_line))
+    return "\n".join(output)
+
+
+def _parse_options(text: str, page_path: str, line: int) -> dict[str, str]:
+    options = {}
+    for token in text.split():
+        key, has_value, value = token.partition("=")
+        if key not in FENCE_OPTIONS or not has_value:
+            raise PluginError(
+                f"{page_path}:{line}: rf-calculator option {token!r} is invalid; "
+                f"use key=value with a key from {', '.join(FENCE_OPTIONS)}"
+            )
+        options[key] = value.strip("\"'")
+    if options.get("expect", "error") != "error":
+        raise PluginError(f"{page_path}:{line}: rf-calculator option expect={options['expect']!r} is invalid; use expect=error")
+    if "rows" in options and not options["rows"].isdigit():
+        raise PluginError(f"{page_path}:{line}: rf-calculator option rows={options['rows']!r} must be a whole number")
+    return options
+
+
+def _render_output(body: list[str], options: str, page_path: str, start_line: int) -> list[str]:
+    key, _, output_format = options.strip().partition("=")
+    if key != "format" or output_format not in FORMATS:
+        raise PluginError(
+            f"{page_path}:{start_line}: rf-output needs format=FORMAT with FORMAT one of {', '.join(sorted(FORMATS))}"
+        )
+    try:
+        text = FORMATS[output_format](analyze(parse_spec("\n".join(body))))
+    except RFError as error:
+        raise PluginError(f"{page_path}:{start_line}: rf-output block is invalid: {error}") from error
+    fence_language = {"json": "json", "markdown": "markdown"}.get(output_format, "text")
+    return ["```" + fence_language, *text.rstrip("\n").split("\n"), "```"]
+
+
+def _collect_body(
+    lines: list[str], index: int, indent: str, fence: str, page_path: str, start_line: int
+) -> tuple[list[str], int]:
+    body = []
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
+            return body, index + 1
+        line = lines[index]
+        body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+        index += 1
+    raise PluginError(f"{page_path}:{start_line}: rf-calculator block is not closed; end it with {fence}")
+
+
+def _render_block(body: list[str], options: dict[str, str], number: int, page_path: str, start_line: int) -> str:
+    spec = "\n".join(body).strip("\n")
+    input_size = options.get("input", "")
+    unit = options.get("unit", "")
+    result = render_calculator(spec, input_size, unit)
+
+    if not result.ok and options.get("expect") != "error":
+        where = f"line {result.line} of the block" if result.line else "the block options"
+        spec_line = start_line + result.line if result.line else start_line
+        log.warning(f"{page_path}:{spec_line}: rf-calculator block is invalid ({where}): {result.error}")
+    if result.ok and options.get("expect") == "error":
+        log.warning(f"{page_path}:{start_line}: rf-calculator block has expect=error but is valid")
+
+    return widget_html(spec, input_size, unit, result.html, result.error, number, int(options.get("rows", 0)))
+
+
+def widget_html(
+    spec: str, input_size: str, unit: str, table: str, error: str | None, number: int, rows: int = 0
+) -> str:
+    """Return the widget as one line of HTML, so Markdown keeps it as a raw block."""
+    prefix = f"rf-calc-{number}"
+    rows = rows or min(max(spec.count("\n") + 2, 4), 24)
+    spec_html = html.escape(spec).replace("\n", "&#10;")
+    error_html = html.escape(error) if error else ""
+    error_attrs = "" if error else " hidden"
+    return (
+        f'<div class="rf-calculator" data-rf-calculator="{number}">'
+        f'<div class="rf-calculator__inputs">'
+        f'<label for="{prefix}-spec">Layers</label>'
+        f'<textarea id="{prefix}-spec" class="rf-calculator__spec" spellcheck="false" autocapitalize="off" '
+        f'autocomplete="off" rows="{rows}">{spec_html}</textarea>'
+        f'<div class="rf-calculator__options">'
+        f'<label for="{prefix}-input">Input size</label>'
+        f'<input id="{prefix}-input" class="rf-calculator__input-size" type="text" inputmode="numeric" '
+        f'placeholder="from spec" value="{html.escape(input_size)}">'
+        f'<label for="{prefix}-unit">Unit</label>'
+        f'<input id="{prefix}-unit" class="rf-calculator__unit" type="text" inputmode="numeric" '
+        f'placeholder="0" value="{html.escape(unit)}">'
+        f"</div></div>"
+        f'<p class="rf-calculator__error" role="alert"{error_attrs}>{error_html}</p>'
+        f'<p class="rf-calculator__status" role="status" aria-live="polite">{_STATUS_BUILT}</p>'
+        f'<div class="rf-calculator__result" aria-live="polite">{table}</div>'
+        f"</div>"
+    )

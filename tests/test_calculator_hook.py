@@ -1,0 +1,98 @@
+"""The calculator hook on small pages, without a full site build."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_hook():
+    spec = importlib.util.spec_from_file_location("rf_lab_calculator_hook", REPO_ROOT / "hooks" / "calculator.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hook = _load_hook()
+
+
+def _page(path: str = "lesson.md") -> SimpleNamespace:
+    return SimpleNamespace(file=SimpleNamespace(src_uri=path))
+
+
+def _render(markdown: str) -> str:
+    return hook.on_page_markdown(markdown, page=_page(), config={}, files=None)
+
+
+def test_block_becomes_single_line_widget() -> None:
+    output = _render("Intro\n\n```rf-calculator\ninput 8\nconv k=3\n```\n\nAfter")
+    lines = output.split("\n")
+    assert lines[0] == "Intro"
+    assert lines[2].startswith('<div class="rf-calculator" data-rf-calculator="1">')
+    assert lines[-1] == "After"
+    # conv k=3 on 8 pixels: 8 - 3 + 1 = 6 units.
+    assert "<td>6</td>" in lines[2]
+
+
+def test_fence_options_reach_widget() -> None:
+    output = _render("```rf-calculator input=10x12 unit=1,2\nconv k=3\n```")
+    assert 'value="10x12"' in output
+    assert 'value="1,2"' in output
+    # conv k=3 on 10x12: 8x10 units; unit (1, 2) covers rows [1, 3] and columns [2, 4].
+    assert "<td>8x10</td>" in output
+    assert "[1, 3] x [2, 4]" in output
+
+
+def test_indented_block_in_admonition() -> None:
+    output = _render('!!! note\n\n    ```rf-calculator\n    conv k=3\n    ```\n')
+    assert '    <div class="rf-calculator"' in output
+
+
+def test_spec_text_is_escaped() -> None:
+    output = _render('```rf-calculator expect=error\nconv k=3 name=<script>\n```')
+    assert "<script>" not in output
+    assert "&lt;script&gt;" in output
+
+
+def test_invalid_block_warns_with_page_and_line(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.rf_lab.calculator"):
+        _render("# Title\n\n```rf-calculator\nconv k=3\nconv s=0 k=3\n```\n")
+    # The fence opens on page line 3, so spec line 2 is page line 5.
+    assert "lesson.md:5" in caplog.text
+    assert "stride 0" in caplog.text
+
+
+def test_expect_error_block_does_not_warn(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.rf_lab.calculator"):
+        output = _render("```rf-calculator expect=error\nconv k=0\n```\n")
+    assert caplog.text == ""
+    assert 'role="alert">kernel size 0' in output
+
+
+def test_unknown_fence_option_raises_with_page_and_line() -> None:
+    with pytest.raises(PluginError, match=r"lesson.md:2: rf-calculator option 'colour=red' is invalid"):
+        _render("\n```rf-calculator colour=red\nconv k=3\n```\n")
+
+
+def test_unclosed_block_raises() -> None:
+    with pytest.raises(PluginError, match="not closed"):
+        _render("```rf-calculator\nconv k=3\n")
+
+
+def test_output_block_renders_cli_table() -> None:
+    output = _render("```rf-output format=csv\ninput 8\nconv k=3\n```")
+    # conv k=3 on 8 pixels: 6 units, r = 3, S = 1, P = 0, start (3 - 1) / 2 = 1.
+    assert "1,conv1,conv,6,3,1,0,1" in output
+    assert output.startswith("```text")
+
+
+def test_output_block_with_invalid_spec_raises() -> None:
+    with pytest.raises(PluginError, match="lesson.md:1: rf-output block is invalid"):
+        _render("```rf-output format=table\nconv k=0\n```")
