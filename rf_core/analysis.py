@@ -77,9 +77,13 @@ class UnitField:
     Attributes:
         unit: Unit index per axis.
         interval: Unclipped inclusive interval per axis, or None when P is unknown.
-        clipped: Interval per axis clipped to the input, an entry None when the
-            field lies entirely in the padding; None when the input size or P
-            is unknown.
+        clipped: Per axis, the span of input pixels that reach the unit: the
+            interval traced back layer by layer, keeping at every layer only
+            units and pixels that exist. An entry is None when the field lies
+            entirely in the padding; the whole is None when the input size or P
+            is unknown. It is the unclipped interval clipped to [0, n - 1],
+            except where a layer leaves trailing pixels unread (floor mode), which
+            makes it narrower.
         centre: Field centre per axis, or None when P is unknown.
     """
 
@@ -108,7 +112,7 @@ class Analysis:
     def unit_field(self, layer_index: int, unit: Sequence[int]) -> UnitField:
         """Return the input region of one unit of layer `layer_index` (1-based).
 
-        `unit` holds one index per axis, or a single index for every axis.
+        `unit` contains one index per axis, or a single index for every axis.
 
         Raises:
             RFError: the layer index or a unit index is out of range.
@@ -132,8 +136,30 @@ class Analysis:
         centres = tuple((u + v) / 2 for u, v in known)
         clipped = None
         if self.input_size is not None:
-            clipped = tuple(arithmetic.clip_interval(interval, n) for interval, n in zip(known, self.input_size))
+            clipped = tuple(
+                _trace_interval(self.layers[:layer_index], axis, index) for axis, index in enumerate(indices)
+            )
         return UnitField(indices, known, clipped, centres)
+
+
+def _trace_interval(results: Sequence[LayerResult], axis: int, unit: int) -> tuple[int, int] | None:
+    """Return the span of input pixels that reach `unit` of the last of `results`, or None.
+
+    Walks back one layer at a time: units first..last of a layer read positions
+    first * s - p to last * s - p + K - 1 of its input, of which only 0 to n - 1 exist.
+    """
+    first, last = unit, unit
+    for result in reversed(results):
+        params = result.layer.axis(axis)
+        axis_result = result.axes[axis]
+        if axis_result.input_size is None or axis_result.pad_before is None:
+            return None
+        first = first * params.stride - axis_result.pad_before
+        last = last * params.stride - axis_result.pad_before + params.effective_kernel - 1
+        first, last = max(first, 0), min(last, axis_result.input_size - 1)
+        if first > last:
+            return None
+    return first, last
 
 
 def broadcast_unit(unit: Sequence[int], num_axes: int) -> tuple[int, ...]:
