@@ -14,6 +14,18 @@ from rf_core.errors import LayerError
 #: Layer kinds with a sliding window.
 WINDOW_KINDS = ("conv", "maxpool", "avgpool")
 
+#: Layer kinds whose units are unevenly spaced over their input.
+UPSAMPLING_KINDS = ("convt", "upsample")
+
+#: Layers that pad or crop their input by a fixed number of pixels.
+BORDER_KINDS = ("pad", "crop")
+
+#: Layers whose every unit sees the whole input, or an adaptive share of it.
+WHOLE_INPUT_KINDS = ("globalpool", "fc", "adaptivepool")
+
+#: Layers that merge two or more inputs of the same spatial size.
+MERGE_KINDS = ("add", "concat")
+
 #: Kinds that change no geometry: activations, normalizations, dropout.
 PASS_THROUGH_KINDS = (
     "relu",
@@ -53,8 +65,14 @@ class AxisParams:
         kernel: Kernel size k, at least 1.
         stride: Stride s, at least 1.
         dilation: Dilation d, at least 1. The window spans d * (k - 1) + 1 pixels.
-        pad_before: Zero padding added before the first pixel (top or left).
-        pad_after: Zero padding added after the last pixel (bottom or right).
+        pad_before: Zero padding added before the first pixel (top or left). For
+            `crop`, the pixels removed there.
+        pad_after: Zero padding added after the last pixel (bottom or right). For
+            `crop`, the pixels removed there.
+        output_padding: `convt` only: extra output units after the last, as in
+            PyTorch's ConvTranspose output_padding.
+        factor: `upsample` only: integer scale factor.
+        output_size: `adaptivepool` only: the output size it pools to.
     """
 
     kernel: int = 1
@@ -62,6 +80,9 @@ class AxisParams:
     dilation: int = 1
     pad_before: int = 0
     pad_after: int = 0
+    output_padding: int = 0
+    factor: int = 1
+    output_size: int = 0
 
     @property
     def effective_kernel(self) -> int:
@@ -82,6 +103,10 @@ class Layer:
             ceil_mode=True does, dropping a last window that would start beyond
             the input and the padding before it.
         name: Layer name shown in results.
+        inputs: Names of the layers (or `input`) that feed this one. Empty means
+            the layer before it in the network, or the input for the first layer.
+            Merge layers need two or more.
+        groups: Convolution groups; they change no geometry and are kept for display.
         line: 1-based line in the spec that defined the layer, if any.
         column: 1-based column of the layer kind on that line, if any.
 
@@ -95,11 +120,18 @@ class Layer:
     padding_mode: str = "explicit"
     ceil_mode: bool = False
     name: str = ""
+    inputs: tuple[str, ...] = ()
+    groups: int = 1
     line: int | None = field(default=None, compare=False)
     column: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _validate_layer(self)
+
+    @property
+    def is_merge(self) -> bool:
+        """Whether the layer merges several inputs (add, concat)."""
+        return self.kind in MERGE_KINDS
 
     @property
     def is_pass_through(self) -> bool:
@@ -117,12 +149,24 @@ class Layer:
 
 
 def _validate_layer(layer: Layer) -> None:
-    if layer.kind not in WINDOW_KINDS and layer.kind not in PASS_THROUGH_KINDS:
+    if layer.kind not in ALL_KINDS:
         raise LayerError(
-            f"unknown layer kind {layer.kind!r}; valid kinds are "
-            f"{', '.join(WINDOW_KINDS + PASS_THROUGH_KINDS)}",
+            f"unknown layer kind {layer.kind!r}; valid kinds are {', '.join(ALL_KINDS)}",
             option="kind",
         )
+    if layer.is_merge and len(layer.inputs) < 2:
+        raise LayerError(
+            f"{layer.kind} layer {layer.label} merges two or more inputs; name them with from=a,b",
+            option="from",
+        )
+    if not layer.is_merge and len(layer.inputs) > 1:
+        raise LayerError(
+            f"{layer.kind} layer {layer.label} takes one input, got {len(layer.inputs)}; "
+            "merge inputs first with add or concat",
+            option="from",
+        )
+    if not isinstance(layer.groups, int) or layer.groups < 1:
+        raise LayerError(f"groups {layer.groups!r} of layer {layer.label} must be a whole number from 1", option="g")
     if layer.padding_mode not in PADDING_MODES:
         raise LayerError(
             f"padding mode {layer.padding_mode!r} of layer {layer.label} is invalid; "
@@ -150,6 +194,9 @@ def _validate_axis(layer: Layer, params: AxisParams) -> None:
         ("d", "dilation", params.dilation, 1),
         ("p", "padding", params.pad_before, 0),
         ("p", "padding", params.pad_after, 0),
+        ("op", "output padding", params.output_padding, 0),
+        ("f", "scale factor", params.factor, 1),
+        ("o", "output size", params.output_size, 0),
     )
     for option, what, value, minimum in checks:
         if not isinstance(value, int) or isinstance(value, bool):
@@ -160,6 +207,9 @@ def _validate_axis(layer: Layer, params: AxisParams) -> None:
         if value < minimum:
             fix = {
                 "k": "a window covers at least one pixel",
+                "op": "use 0 for none",
+                "f": "use f=2 to double the size",
+                "o": "give the size to pool to, such as o=7",
                 "s": "use s=1 to move the window one pixel at a time",
                 "d": "use d=1 for an undilated kernel",
                 "p": "use 0 for no padding",
@@ -174,10 +224,11 @@ def _validate_axis(layer: Layer, params: AxisParams) -> None:
                 option=option,
             )
 
-    if layer.is_pass_through and params != AxisParams():
+    if (layer.is_pass_through or layer.is_merge) and params != AxisParams():
         raise LayerError(
             f"{layer.kind} changes no geometry and takes no window options", option="k"
         )
+    _validate_special_axis(layer, params)
 
     if layer.kind == "avgpool" and params.dilation != 1:
         raise LayerError(
@@ -197,3 +248,25 @@ def _validate_axis(layer: Layer, params: AxisParams) -> None:
                     f"{params.effective_kernel}; pooling padding must be at most {limit}, half the window",
                     option="p",
                 )
+
+
+ALL_KINDS = WINDOW_KINDS + UPSAMPLING_KINDS + BORDER_KINDS + WHOLE_INPUT_KINDS + MERGE_KINDS + PASS_THROUGH_KINDS
+
+
+def _validate_special_axis(layer: Layer, params: AxisParams) -> None:
+    """Check the options that only some kinds take: output padding, factor, output size."""
+    if params.output_padding and layer.kind != "convt":
+        raise LayerError(f"output padding applies to convt only, not to {layer.kind}", option="op")
+    if params.output_padding >= max(params.stride, params.dilation):
+        # PyTorch's rule: output padding must be smaller than the stride or the dilation.
+        raise LayerError(
+            f"output padding {params.output_padding} of layer {layer.label} must be smaller than its stride "
+            f"{params.stride} or its dilation {params.dilation}",
+            option="op",
+        )
+    if params.factor != 1 and layer.kind != "upsample":
+        raise LayerError(f"a scale factor applies to upsample only, not to {layer.kind}", option="f")
+    if layer.kind == "adaptivepool" and params.output_size < 1:
+        raise LayerError(f"adaptivepool layer {layer.label} needs its output size, such as o=7", option="o")
+    if params.output_size and layer.kind != "adaptivepool":
+        raise LayerError(f"an output size applies to adaptivepool only, not to {layer.kind}", option="o")

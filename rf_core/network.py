@@ -1,4 +1,4 @@
-"""Single-path networks: an ordered chain of layers and an optional input size."""
+"""Networks: layers in spec order, each fed by the layer before it or by named inputs."""
 
 from __future__ import annotations
 
@@ -7,16 +7,24 @@ from dataclasses import dataclass
 from rf_core.errors import LayerError
 from rf_core.layers import MAX_VALUE, Layer
 
+#: Name that refers to the network input in a layer's `inputs`.
+INPUT_NAME = "input"
+
 
 @dataclass(frozen=True)
 class Network:
-    """A chain of layers, each feeding the next.
+    """Layers in order. A layer without `inputs` reads the layer before it, so a
+    plain list of layers is a chain; named inputs and merge layers make a graph.
 
     Attributes:
-        layers: The layers in order.
+        layers: The layers in order. A layer may only read layers above it.
         input_size: Input size per axis, a single entry for every axis, or None
             when unknown.
         input_line: 1-based spec line of the `input` statement, if any.
+
+    Raises:
+        LayerError: axes of different counts are mixed, an input name is not
+            defined above the layer, or the input size is invalid.
     """
 
     layers: tuple[Layer, ...]
@@ -34,6 +42,7 @@ class Network:
                 f"the network mixes {' and '.join(str(c) for c in sorted(counts))} spatial axes; "
                 "give every per-axis value the same number of entries, such as 3x3 for 2-D"
             )
+        self.sources()
 
     @property
     def num_axes(self) -> int:
@@ -43,6 +52,37 @@ class Network:
         if self.input_size is not None:
             counts.append(len(self.input_size))
         return max(counts, default=1)
+
+    @property
+    def is_chain(self) -> bool:
+        """Whether every layer reads the layer directly before it."""
+        return all(sources == (index - 1,) for index, sources in enumerate(self.sources()))
+
+    def sources(self) -> list[tuple[int, ...]]:
+        """Return, per layer, the 0-based indices of the layers it reads; -1 is the input.
+
+        Raises:
+            LayerError: an input name is not the name of a layer above, nor `input`.
+        """
+        positions: dict[str, int] = {INPUT_NAME: -1}
+        result = []
+        for index, layer in enumerate(self.layers):
+            if not layer.inputs:
+                result.append((index - 1,))
+            else:
+                missing = [name for name in layer.inputs if name not in positions]
+                if missing:
+                    raise LayerError(
+                        f"layer {layer.label} reads {missing[0]!r}, which is not a layer above it; "
+                        f"use the name of an earlier layer or {INPUT_NAME!r}",
+                        option="from",
+                        line=layer.line,
+                        column=layer.column,
+                    )
+                result.append(tuple(positions[name] for name in layer.inputs))
+            if layer.name:
+                positions[layer.name] = index
+        return result
 
 
 def validate_input_size(size: tuple[int, ...], *, line: int | None = None) -> None:

@@ -13,7 +13,18 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rf_core.analysis import EFFECTIVE_PADDING, OUTPUT_SIZE, START, Analysis, LayerResult, broadcast_unit
+from fractions import Fraction
+
+from rf_core.analysis import (
+    EFFECTIVE_PADDING,
+    EFFECTIVE_STRIDE,
+    OUTPUT_SIZE,
+    RECEPTIVE_FIELD,
+    START,
+    Analysis,
+    LayerResult,
+    broadcast_unit,
+)
 
 UNKNOWN = "?"
 
@@ -37,11 +48,12 @@ class Row:
     name: str
     kind: str
     output_size: list[int | None]
-    receptive_field: list[int]
-    effective_stride: list[int]
+    receptive_field: list[int | None]
+    effective_stride: list[int | Fraction | None]
     effective_padding: list[int | None]
     start: list[float | None]
     unknown: dict[str, str]
+    notes: list[str]
 
 
 def result_rows(analysis: Analysis) -> list[Row]:
@@ -64,15 +76,34 @@ def _row(result: LayerResult) -> Row:
         effective_padding=[axis.effective_padding for axis in result.axes],
         start=[axis.start for axis in result.axes],
         unknown=unknown,
+        notes=layer_notes(result),
     )
 
 
-def format_number(value: float | None) -> str:
-    """Format a value for display: whole numbers without a decimal point, None as `?`."""
+def layer_notes(result: LayerResult) -> list[str]:
+    """Return the sentences to show about one layer: misaligned merges, fields that vary."""
+    notes = list(result.notes)
+    label = f"Layer {result.index} ({result.layer.name or result.layer.kind})"
+    for axis in result.axes:
+        if axis.receptive_field is not None and axis.receptive_field_min is not None and not axis.is_uniform:
+            notes.append(
+                f"{label}: the receptive field varies from {axis.receptive_field_min} to {axis.receptive_field} "
+                "pixels between units, because its units are unevenly placed over the input; the table shows "
+                "the largest, and the unit column gives each unit's exact interval"
+            )
+            break
+    return notes
+
+
+def format_number(value: float | Fraction | None) -> str:
+    """Format a value for display: whole numbers without a decimal point, fractions
+    such as 1/2 as written, None as `?`."""
     if value is None:
         return UNKNOWN
     if float(value).is_integer():
         return str(int(value))
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
     return f"{value:g}"
 
 
@@ -108,20 +139,23 @@ def to_json(analysis: Analysis) -> str:
                 "kind": row.kind,
                 "output_size": row.output_size,
                 "receptive_field": row.receptive_field,
-                "effective_stride": row.effective_stride,
+                "effective_stride": [_json_number(value) for value in row.effective_stride],
                 "effective_padding": row.effective_padding,
                 "start": [_json_number(value) for value in row.start],
                 "unknown": row.unknown,
+                "notes": row.notes,
             }
         )
     document = {"input_size": list(analysis.input_size) if analysis.input_size else None, "layers": layers}
     return json.dumps(document, indent=2)
 
 
-def _json_number(value: float | None) -> float | int | None:
-    if value is not None and float(value).is_integer():
+def _json_number(value: float | Fraction | None) -> float | int | None:
+    if value is None:
+        return None
+    if float(value).is_integer():
         return int(value)
-    return value
+    return float(value)
 
 
 def to_csv(analysis: Analysis) -> str:
@@ -141,7 +175,7 @@ def to_markdown(analysis: Analysis) -> str:
     for row in result_rows(analysis):
         cells = [cell.replace("|", "\\|") for cell in _cells(row)]
         lines.append("| " + " | ".join(cells) + " |")
-    notes = unknown_notes(analysis)
+    notes = unknown_notes(analysis) + layer_notes_of(analysis)
     if notes:
         lines.append("")
         lines.extend(f"- {note}" for note in notes)
@@ -156,17 +190,30 @@ def to_text(analysis: Analysis) -> str:
     for line in table:
         cells = [cell.ljust(width) if index in (1, 2) else cell.rjust(width) for index, (cell, width) in enumerate(zip(line, widths))]
         lines.append("  ".join(cells).rstrip())
-    notes = unknown_notes(analysis)
-    if notes:
+    unknown = unknown_notes(analysis)
+    others = layer_notes_of(analysis)
+    if unknown or others:
         lines.append("")
-        lines.extend(f"? {note}" for note in notes)
+        lines.extend(f"? {note}" for note in unknown)
+        lines.extend(f"- {note}" for note in others)
     return "\n".join(lines) + "\n"
+
+
+def layer_notes_of(analysis: Analysis) -> list[str]:
+    """Return every layer's notes, each ending with a full stop."""
+    return [f"{note}." for row in result_rows(analysis) for note in row.notes]
 
 
 def unknown_notes(analysis: Analysis) -> list[str]:
     """Return one sentence per distinct reason that made a value unknown."""
     notes: dict[str, list[str]] = {}
-    names = {OUTPUT_SIZE: "output size", EFFECTIVE_PADDING: "effective padding", START: "start"}
+    names = {
+        OUTPUT_SIZE: "output size",
+        RECEPTIVE_FIELD: "receptive field",
+        EFFECTIVE_STRIDE: "effective stride",
+        EFFECTIVE_PADDING: "effective padding",
+        START: "start",
+    }
     for row in result_rows(analysis):
         for quantity, reason in row.unknown.items():
             quantities = notes.setdefault(reason, [])
@@ -197,7 +244,7 @@ def to_html(analysis: Analysis, unit: Sequence[int] = (0,)) -> str:
         parts.append("</tr>")
     parts.append("</tbody></table>")
 
-    notes = unknown_notes(analysis)
+    notes = unknown_notes(analysis) + layer_notes_of(analysis)
     if notes:
         parts.append('<ul class="rf-notes">')
         parts.extend(f"<li>{html.escape(note)}</li>" for note in notes)

@@ -12,10 +12,10 @@ Options take one value for every axis (`k=3`) or one per axis, height first
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rf_core.errors import LayerError, SpecError
-from rf_core.layers import MAX_VALUE, PASS_THROUGH_KINDS, AxisParams, Layer
+from rf_core.layers import ALL_KINDS, MAX_VALUE, PASS_THROUGH_KINDS, AxisParams, Layer
 from rf_core.network import Network
 
 #: Accepted spellings of each layer kind, lower-cased.
@@ -39,6 +39,33 @@ KIND_ALIASES = {
     "leaky_relu": "leakyrelu",
     "dropout2d": "dropout",
     "localresponsenorm": "lrn",
+    "convt": "convt",
+    "deconv": "convt",
+    "convtranspose": "convt",
+    "convtranspose1d": "convt",
+    "convtranspose2d": "convt",
+    "convtranspose3d": "convt",
+    "upsample": "upsample",
+    "pad": "pad",
+    "zeropad": "pad",
+    "crop": "crop",
+    "globalpool": "globalpool",
+    "globalavgpool": "globalpool",
+    "globalmaxpool": "globalpool",
+    "adaptivepool": "adaptivepool",
+    "adaptiveavgpool": "adaptivepool",
+    "adaptiveavgpool1d": "adaptivepool",
+    "adaptiveavgpool2d": "adaptivepool",
+    "adaptivemaxpool": "adaptivepool",
+    "adaptivemaxpool1d": "adaptivepool",
+    "adaptivemaxpool2d": "adaptivepool",
+    "fc": "fc",
+    "linear": "fc",
+    "dense": "fc",
+    "add": "add",
+    "sum": "add",
+    "concat": "concat",
+    "cat": "concat",
     **{kind: kind for kind in PASS_THROUGH_KINDS},
 }
 
@@ -55,13 +82,32 @@ OPTION_ALIASES = {
     "dilation": "d",
     "name": "name",
     "ceil": "ceil",
+    "from": "from",
+    "g": "g",
+    "groups": "g",
+    "op": "op",
+    "output_padding": "op",
+    "f": "f",
+    "scale": "f",
+    "o": "o",
+    "output_size": "o",
+    "c": "c",
+    "crop": "c",
 }
 
 VALID_OPTIONS = {
-    "conv": ("k", "s", "p", "d", "name"),
-    "maxpool": ("k", "s", "p", "d", "ceil", "name"),
-    "avgpool": ("k", "s", "p", "ceil", "name"),
+    "conv": ("k", "s", "p", "d", "g", "name", "from"),
+    "maxpool": ("k", "s", "p", "d", "ceil", "name", "from"),
+    "avgpool": ("k", "s", "p", "ceil", "name", "from"),
+    "convt": ("k", "s", "p", "op", "d", "g", "name", "from"),
+    "upsample": ("f", "name", "from"),
+    "pad": ("p", "name", "from"),
+    "crop": ("c", "name", "from"),
+    "adaptivepool": ("o", "name", "from"),
 }
+
+#: Options of every other kind (pass-through, merge, global pooling, fc).
+DEFAULT_OPTIONS = ("name", "from")
 
 _NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 _INTEGER_PATTERN = re.compile(r"-?[0-9]+\Z")
@@ -107,7 +153,8 @@ def parse_spec(text: str) -> Network:
     try:
         return Network(tuple(layers), input_size, input_line)
     except LayerError as error:
-        raise LayerError(error.message, line=input_line) from None
+        line = error.line if error.line is not None else input_line
+        raise LayerError(error.message, option=error.option, line=line, column=error.column) from None
 
 
 def parse_size(text: str, *, what: str = "input size") -> tuple[int, ...]:
@@ -172,13 +219,12 @@ def _parse_layer(tokens: list[_Token], line: int, axes: _AxisCount) -> Layer:
     kind = KIND_ALIASES.get(head.text.lower())
     if kind is None:
         raise SpecError(
-            f"unknown layer kind {head.text!r}; use conv, maxpool, avgpool or a pass-through layer "
-            f"({', '.join(PASS_THROUGH_KINDS)})",
+            f"unknown layer kind {head.text!r}; use one of {', '.join(ALL_KINDS)}",
             line=line,
             column=head.column,
         )
 
-    valid = VALID_OPTIONS.get(kind, ("name",))
+    valid = VALID_OPTIONS.get(kind, DEFAULT_OPTIONS)
     options: dict[str, tuple[str, _Token]] = {}
     for token in tokens[1:]:
         key, has_value, value = token.text.partition("=")
@@ -198,7 +244,9 @@ def _parse_layer(tokens: list[_Token], line: int, axes: _AxisCount) -> Layer:
             raise SpecError(f"option {key!r} needs a value, such as {key}=3", line=line, column=token.column)
         options[option] = (value, token)
 
-    if kind != "conv" and kind not in VALID_OPTIONS:
+    if kind in ("upsample", "pad", "crop", "adaptivepool"):
+        return _make_layer(kind, options, line, head, _parse_resize(kind, options, line, head, axes), "explicit")
+    if kind not in VALID_OPTIONS:
         return _make_layer(kind, options, line, head, (AxisParams(),), "explicit")
     if "k" not in options:
         raise SpecError(f"{kind} needs a kernel size, such as k=3", line=line, column=head.column)
@@ -209,8 +257,15 @@ def _parse_layer(tokens: list[_Token], line: int, axes: _AxisCount) -> Layer:
     stride = _parse_numbers(options, "s", line, axes) if "s" in options else default_stride
     dilation = _parse_numbers(options, "d", line, axes) if "d" in options else (1,)
     padding_mode, padding = _parse_padding(options, line, axes)
+    output_padding = _parse_numbers(options, "op", line, axes) if "op" in options else (0,)
+    if kind == "convt" and padding_mode == "same":
+        raise SpecError(
+            "convt takes explicit padding, not p=same; give the padding of its PyTorch ConvTranspose, such as p=1",
+            line=line,
+            column=options["p"][1].column,
+        )
 
-    count = max(len(kernel), len(stride), len(dilation), len(padding))
+    count = max(len(kernel), len(stride), len(dilation), len(padding), len(output_padding))
     params = tuple(
         AxisParams(
             kernel=_pick(kernel, axis),
@@ -218,10 +273,32 @@ def _parse_layer(tokens: list[_Token], line: int, axes: _AxisCount) -> Layer:
             dilation=_pick(dilation, axis),
             pad_before=_pick(padding, axis)[0],
             pad_after=_pick(padding, axis)[1],
+            output_padding=_pick(output_padding, axis),
         )
         for axis in range(count)
     )
     return _make_layer(kind, options, line, head, params, padding_mode)
+
+
+def _parse_resize(
+    kind: str, options: dict[str, tuple[str, _Token]], line: int, head: _Token, axes: _AxisCount
+) -> tuple[AxisParams, ...]:
+    """Parse the one option of upsample (f), pad (p), crop (c) and adaptivepool (o)."""
+    option = {"upsample": "f", "pad": "p", "crop": "c", "adaptivepool": "o"}[kind]
+    example = {"f": "f=2", "p": "p=1 or p=0:1", "c": "c=1 or c=0:1", "o": "o=7"}[option]
+    if option not in options:
+        raise SpecError(f"{kind} needs {option}, such as {example}", line=line, column=head.column)
+    if option in ("p", "c"):
+        if option == "c":
+            options["p"] = options["c"]
+        mode, pads = _parse_padding(options, line, axes)
+        if mode != "explicit":
+            raise SpecError(f"{kind} takes a number of pixels, such as {example}", line=line, column=options[option][1].column)
+        return tuple(AxisParams(pad_before=before, pad_after=after) for before, after in pads)
+    values = _parse_numbers(options, option, line, axes)
+    if option == "f":
+        return tuple(AxisParams(factor=value) for value in values)
+    return tuple(AxisParams(output_size=value) for value in values)
 
 
 def _make_layer(
@@ -241,6 +318,21 @@ def _make_layer(
                 line=line,
                 column=token.column + len("name="),
             )
+    inputs: tuple[str, ...] = ()
+    if "from" in options:
+        text, token = options["from"]
+        inputs = tuple(text.split(","))
+        for source in inputs:
+            if not _NAME_PATTERN.match(source):
+                raise SpecError(
+                    f"input name {source!r} in from={text} is invalid; list layer names separated by commas, "
+                    "such as from=conv1,shortcut",
+                    line=line,
+                    column=token.column,
+                )
+    groups = 1
+    if "g" in options:
+        groups = _parse_integer(options["g"][0], "g", options["g"][0], line, options["g"][1].column)
     try:
         return Layer(
             kind=kind,
@@ -248,6 +340,8 @@ def _make_layer(
             padding_mode=padding_mode,
             ceil_mode="ceil" in options,
             name=name,
+            inputs=inputs,
+            groups=groups,
             line=line,
             column=head.column,
         )
@@ -325,6 +419,6 @@ def _name_layers(layers: list[Layer]) -> list[Layer]:
             counters[layer.kind] = counter
             name = f"{layer.kind}{counter}"
             used[name] = layer.line or 0
-            layer = Layer(layer.kind, layer.axes, layer.padding_mode, layer.ceil_mode, name, layer.line, layer.column)
+            layer = replace(layer, name=name)
         named.append(layer)
     return named

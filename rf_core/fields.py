@@ -1,0 +1,148 @@
+"""Receptive fields as periodic functions from unit index to input interval.
+
+Along one axis, the field of unit i of a node is an inclusive interval
+[lo(i), hi(i)] of input pixels. For ordinary layers lo(i) = -P + i S. Transposed
+convolutions, upsampling and adaptive pooling make the fields unevenly spaced, but
+they stay periodic: after `period` units the interval moves by `shift` pixels.
+A `Component` stores one such function; a node's field is the union of one or
+more components (more than one only when merged paths are misaligned).
+
+Both lo and hi are non-decreasing in i for every layer kind here, which is what
+lets a window of input units be summarised by its first and last unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import gcd
+
+from rf_core.errors import RFError
+
+#: Longest period that an analysis accepts, to bound time and memory.
+MAX_PERIOD = 100_000
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A periodic map from unit index to a range: unit q * period + phase maps to
+    (first[phase] + q * shift, last[phase] + q * shift). None marks an empty phase.
+
+    Windows use it to map an output unit to the input units it reads, and
+    components to map a unit to the input pixels it sees.
+    """
+
+    period: int
+    shift: int
+    first: tuple[int | None, ...]
+    last: tuple[int | None, ...]
+
+    def first_at(self, unit: int) -> int | None:
+        """Return the first value for `unit`, or None when that unit's range is empty."""
+        cycle, phase = divmod(unit, self.period)
+        value = self.first[phase]
+        return None if value is None else value + cycle * self.shift
+
+    def last_at(self, unit: int) -> int | None:
+        """Return the last value for `unit`, or None when that unit's range is empty."""
+        cycle, phase = divmod(unit, self.period)
+        value = self.last[phase]
+        return None if value is None else value + cycle * self.shift
+
+    @property
+    def slope(self) -> Fraction:
+        """Average distance between the ranges of neighbouring units: shift / period."""
+        return Fraction(self.shift, self.period)
+
+
+#: The field of the input itself: pixel i sees pixel i.
+IDENTITY = Periodic(1, 1, (0,), (0,))
+
+
+def uniform(stride: int, first: int, last: int) -> Periodic:
+    """Return an evenly spaced map: unit i maps to [first + i s, last + i s]."""
+    return Periodic(1, stride, (first,), (last,))
+
+
+def compose(field: Periodic, window: Periodic) -> Periodic:
+    """Return the field of a layer's output from its input's field and its window.
+
+    The window maps an output unit to the input units it reads; the result maps it
+    to the union of those units' fields, which is [lo(first unit), hi(last unit)]
+    because lo and hi never decrease.
+
+    Raises:
+        RFError: the combined period exceeds MAX_PERIOD.
+    """
+    # After `cycles` window periods the first input unit moves by cycles * window.shift,
+    # which must be a whole number of field periods for the result to repeat.
+    cycles = field.period // gcd(window.shift, field.period)
+    period = window.period * cycles
+    if period > MAX_PERIOD:
+        raise RFError(f"unit fields repeat only every {period} units, above the limit of {MAX_PERIOD}")
+    shift = cycles * window.shift // field.period * field.shift
+
+    first: list[int | None] = []
+    last: list[int | None] = []
+    for phase in range(period):
+        low, high = window.first_at(phase), window.last_at(phase)
+        if low is None or high is None:
+            first.append(None)
+            last.append(None)
+            continue
+        first.append(_first_known(field, low, high))
+        last.append(_last_known(field, low, high))
+    return Periodic(period, shift, tuple(first), tuple(last))
+
+
+def _first_known(field: Periodic, low: int, high: int) -> int | None:
+    # Units with an empty field repeat with the period, so one period of search suffices.
+    for unit in range(low, min(high, low + field.period - 1) + 1):
+        value = field.first_at(unit)
+        if value is not None:
+            return value
+    return None
+
+
+def _last_known(field: Periodic, low: int, high: int) -> int | None:
+    for unit in range(high, max(low, high - field.period + 1) - 1, -1):
+        value = field.last_at(unit)
+        if value is not None:
+            return value
+    return None
+
+
+def union(fields: list[Periodic]) -> Periodic:
+    """Return the union of fields with the same slope as one periodic field.
+
+    Raises:
+        RFError: the slopes differ (use a list of components instead) or the
+            combined period exceeds MAX_PERIOD.
+    """
+    slope = fields[0].slope
+    if any(field.slope != slope for field in fields):
+        raise RFError("cannot merge fields with different effective strides into one periodic field")
+    period = 1
+    for field in fields:
+        period = period * field.period // gcd(period, field.period)
+    if period > MAX_PERIOD:
+        raise RFError(f"unit fields repeat only every {period} units, above the limit of {MAX_PERIOD}")
+    shift = int(slope * period)
+    first = []
+    last = []
+    for phase in range(period):
+        firsts = [value for value in (field.first_at(phase) for field in fields) if value is not None]
+        lasts = [value for value in (field.last_at(phase) for field in fields) if value is not None]
+        first.append(min(firsts) if firsts else None)
+        last.append(max(lasts) if lasts else None)
+    return Periodic(period, shift, tuple(first), tuple(last))
+
+
+def shifted(field: Periodic, offset: int) -> Periodic:
+    """Return the field moved by `offset` input pixels."""
+    return Periodic(
+        field.period,
+        field.shift,
+        tuple(None if value is None else value + offset for value in field.first),
+        tuple(None if value is None else value + offset for value in field.last),
+    )

@@ -1,0 +1,302 @@
+"""Forward propagation of sizes and fields through a network, one axis at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import gcd
+
+from rf_core import fields as fieldmaps
+from rf_core.analysis import (
+    EFFECTIVE_PADDING,
+    EFFECTIVE_STRIDE,
+    OUTPUT_SIZE,
+    RECEPTIVE_FIELD,
+    START,
+    AxisResult,
+    LayerResult,
+    _interval_at,
+    axis_name,
+    minimum_input_size,
+)
+from rf_core.errors import LayerError, OutputSizeError
+from rf_core.layers import Layer
+from rf_core.network import Network
+from rf_core.windows import Window, layer_window
+
+NO_INPUT_SIZE = "no input size given; add an 'input' line or give an input size"
+
+
+@dataclass(frozen=True)
+class _State:
+    """What flows along one axis out of a layer: size, field and reasons for unknowns."""
+
+    size: int | None
+    components: tuple[fieldmaps.Periodic, ...] | None
+    offset_key: tuple = ()
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def propagate(network: Network, sizes: Sequence[int] | None, num_axes: int) -> tuple[LayerResult, ...]:
+    """Return one LayerResult per layer of `network` for the given input sizes."""
+    sources = network.sources()
+    per_axis = [_propagate_axis(network, sources, axis, None if sizes is None else sizes[axis], num_axes) for axis in range(num_axes)]
+    results = []
+    for index, layer in enumerate(network.layers):
+        axes = tuple(axis_results[index][0] for axis_results in per_axis)
+        windows = tuple(axis_results[index][1] for axis_results in per_axis)
+        notes = tuple(note for axis_results in per_axis for note in axis_results[index][2])
+        results.append(LayerResult(index + 1, layer, axes, sources[index], notes, windows))
+    return tuple(results)
+
+
+def _propagate_axis(
+    network: Network, sources: list[tuple[int, ...]], axis: int, input_size: int | None, num_axes: int
+) -> list[tuple[AxisResult, Window | None, list[str]]]:
+    reasons = {} if input_size is not None else {OUTPUT_SIZE: NO_INPUT_SIZE}
+    initial = _State(input_size, (fieldmaps.IDENTITY,), (), reasons)
+    states: dict[int, _State] = {-1: initial}
+    output = []
+    for index, layer in enumerate(network.layers):
+        inputs = [states[source] for source in sources[index]]
+        notes: list[str] = []
+        window = None
+        if layer.is_merge:
+            names = [_source_name(network, source) for source in sources[index]]
+            state = _merge(layer, index + 1, inputs, names, axis, num_axes, notes)
+        else:
+            window = layer_window(layer, layer.axis(axis), inputs[0].size, index + 1)
+            state = _apply(inputs[0], window, index + 1, axis)
+        if state.size is not None and state.size < 1:
+            _raise_no_units(network, index, axis, num_axes, inputs[0].size, window)
+        states[index] = state
+        output.append((_axis_result(state, inputs[0].size, window), window, notes))
+    return output
+
+
+def _source_name(network: Network, source: int) -> str:
+    return "input" if source < 0 else network.layers[source].name or network.layers[source].kind
+
+
+def _apply(source: _State, window: Window, index: int, axis: int) -> _State:
+    reasons: dict[str, str] = {}
+    if window.output_size is None:
+        reasons[OUTPUT_SIZE] = source.reasons.get(OUTPUT_SIZE) or window.reason
+
+    components = None
+    if source.components is None:
+        reasons[RECEPTIVE_FIELD] = source.reasons[RECEPTIVE_FIELD]
+    elif window.window is None:
+        reasons[RECEPTIVE_FIELD] = window.reason
+    elif window.offset_unknown and any(component.period > 1 for component in source.components):
+        reasons[RECEPTIVE_FIELD] = f"{window.reason}; the units before it are unevenly spaced, so the field size depends on that padding too"
+    else:
+        components = tuple(fieldmaps.compose(component, window.window) for component in source.components)
+
+    offset_key = source.offset_key + ((index, axis),) if window.offset_unknown else source.offset_key
+    if EFFECTIVE_PADDING in source.reasons:
+        reasons[EFFECTIVE_PADDING] = source.reasons[EFFECTIVE_PADDING]
+    elif window.offset_unknown:
+        reasons[EFFECTIVE_PADDING] = window.reason
+    return _State(window.output_size, components, offset_key, reasons)
+
+
+def _merge(
+    layer: Layer, index: int, inputs: list[_State], names: list[str], axis: int, num_axes: int, notes: list[str]
+) -> _State:
+    label = f"{layer.kind} layer {index} ({layer.name or layer.kind})"
+    reasons: dict[str, str] = {}
+    where = f" along {axis_name(axis, num_axes)}" if num_axes > 1 else ""
+
+    sizes = [state.size for state in inputs]
+    size = sizes[0]
+    if any(value is None for value in sizes):
+        size = None
+        reasons[OUTPUT_SIZE] = next(state.reasons[OUTPUT_SIZE] for state in inputs if state.size is None)
+    elif len(set(sizes)) > 1:
+        listing = ", ".join(f"{name!r} has {value}" for name, value in zip(names, sizes))
+        raise LayerError(
+            f"{label} merges inputs of different sizes{where}: {listing}; {layer.kind} needs equal sizes, "
+            "so adjust the strides or paddings of one path",
+            option="from",
+            line=layer.line,
+            column=layer.column,
+        )
+
+    for state in inputs:
+        if EFFECTIVE_PADDING in state.reasons:
+            reasons[EFFECTIVE_PADDING] = state.reasons[EFFECTIVE_PADDING]
+            break
+
+    if any(state.components is None for state in inputs):
+        reasons[RECEPTIVE_FIELD] = next(state.reasons[RECEPTIVE_FIELD] for state in inputs if state.components is None)
+        return _State(size, None, inputs[0].offset_key, reasons)
+    if len({state.offset_key for state in inputs}) > 1:
+        reasons[RECEPTIVE_FIELD] = (
+            f"the inputs of {label} depend on different paddings that need the input size; give an input size"
+        )
+        return _State(size, None, inputs[0].offset_key, reasons)
+
+    notes.extend(_alignment_notes(label, inputs, names, where))
+    by_slope: dict[Fraction, list[fieldmaps.Periodic]] = {}
+    for state in inputs:
+        for component in state.components or ():
+            by_slope.setdefault(component.slope, []).append(component)
+    components = tuple(fieldmaps.union(group) for group in by_slope.values())
+    return _State(size, components, inputs[0].offset_key, reasons)
+
+
+def _alignment_notes(label: str, inputs: list[_State], names: list[str], where: str) -> list[str]:
+    """Describe every input whose fields are placed differently from the first input's."""
+    notes = []
+    reference = inputs[0].components or ()
+    for name, state in zip(names[1:], inputs[1:]):
+        components = state.components or ()
+        slopes = (_slope_text(reference), _slope_text(components))
+        period = _common_period(tuple(reference) + tuple(components))
+        centres = [(_centre(reference, unit), _centre(components, unit)) for unit in range(period)]
+        if slopes[0] == slopes[1] and all(a == b for a, b in centres):
+            continue
+        first, other = centres[0]
+        notes.append(
+            f"{label} is misaligned{where}: inputs {names[0]!r} and {name!r} have effective strides "
+            f"{slopes[0]} and {slopes[1]}, and their unit 0 fields are centred at {_number(first)} and "
+            f"{_number(other)}. Their units look at differently placed input regions, so the merged field "
+            "changes from unit to unit: each unit's interval is the union over the paths, and r is the largest "
+            "over the units"
+        )
+    return notes
+
+
+def _slope_text(components: Sequence[fieldmaps.Periodic]) -> str:
+    slopes = sorted({component.slope for component in components})
+    return " and ".join(_number(slope) for slope in slopes)
+
+
+def _common_period(components: Sequence[fieldmaps.Periodic]) -> int:
+    period = 1
+    for component in components:
+        period = period * component.period // gcd(period, component.period)
+    return min(period, fieldmaps.MAX_PERIOD)
+
+
+def _centre(components: Sequence[fieldmaps.Periodic], unit: int) -> float | None:
+    interval = _interval_at(components, unit)
+    return None if interval is None else (interval[0] + interval[1]) / 2
+
+
+def _number(value: float | Fraction | None) -> str:
+    if value is None:
+        return "none"
+    if float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    return f"{value:g}"
+
+
+def _axis_result(state: _State, input_size: int | None, window: Window | None) -> AxisResult:
+    unknown = dict(state.reasons)
+    largest = smallest = None
+    stride: int | Fraction | None = None
+    components = state.components
+    if components is not None:
+        largest, smallest = _field_sizes(components, state.size)
+        if largest is None:
+            unknown[RECEPTIVE_FIELD] = (
+                "merged paths have different effective strides, so the field size changes along the layer; "
+                "give an input size"
+            )
+        slopes = {component.slope for component in components}
+        if len(slopes) == 1:
+            slope = slopes.pop()
+            stride = int(slope) if slope.denominator == 1 else slope
+        else:
+            unknown[EFFECTIVE_STRIDE] = "merged paths have different effective strides: " + _slope_text(components)
+    else:
+        unknown[EFFECTIVE_STRIDE] = unknown[RECEPTIVE_FIELD]
+
+    padding = None
+    if components is not None and EFFECTIVE_PADDING not in unknown:
+        first = _interval_at(components, 0)
+        if first is None:
+            unknown[EFFECTIVE_PADDING] = "unit 0 reads no input pixel"
+        else:
+            padding = -first[0]
+    elif EFFECTIVE_PADDING not in unknown:
+        unknown[EFFECTIVE_PADDING] = unknown[RECEPTIVE_FIELD]
+    if EFFECTIVE_PADDING in unknown:
+        unknown[START] = unknown[EFFECTIVE_PADDING]
+
+    return AxisResult(
+        input_size=input_size,
+        output_size=state.size,
+        receptive_field=largest,
+        effective_stride=stride,
+        effective_padding=padding,
+        pad_before=None if window is None else window.pad_before,
+        pad_after=None if window is None else window.pad_after,
+        unknown=unknown,
+        receptive_field_min=smallest,
+        components=components if EFFECTIVE_PADDING not in unknown else components,
+    )
+
+
+def _field_sizes(components: Sequence[fieldmaps.Periodic], size: int | None) -> tuple[int | None, int | None]:
+    """Return the largest and smallest field size over the units, None when unknowable."""
+    period = _common_period(components)
+    if len({component.slope for component in components}) == 1:
+        units: Sequence[int] = range(period)
+    elif size is None:
+        return None, None
+    else:
+        # With different slopes the size grows or shrinks along the layer, so its
+        # extremes lie within one period of either end.
+        units = sorted(set(range(min(period, size))) | set(range(max(size - period, 0), size)))
+    widths = [interval[1] - interval[0] + 1 for interval in (_interval_at(components, unit) for unit in units) if interval]
+    if not widths:
+        return 0, 0
+    return max(widths), min(widths)
+
+
+def _raise_no_units(
+    network: Network, index: int, axis: int, num_axes: int, input_size: int | None, window: Window | None
+) -> None:
+    layer = network.layers[index]
+    minimum = tuple(minimum_input_size(network, a) for a in range(num_axes))
+    where = f" along {axis_name(axis, num_axes)}" if num_axes > 1 else ""
+    pixels = "pixel" if input_size == 1 else "pixels"
+    detail = ""
+    if window is not None and layer.kind in ("conv", "maxpool", "avgpool"):
+        detail = (
+            f", padded by {window.pad_before}+{window.pad_after}, "
+            f"but its window spans {layer.axis(axis).effective_kernel}"
+        )
+    raise OutputSizeError(
+        f"layer {index + 1} ({layer.name or layer.kind}) has no output units{where}: its input is "
+        f"{input_size} {pixels}{detail}. The smallest input that gives every layer at least one unit is "
+        f"{'x'.join(map(str, minimum))}; use an input at least that large",
+        layer_index=index + 1,
+        minimum_input_size=minimum,
+        line=layer.line,
+        column=layer.column,
+    )
+
+
+def output_sizes(network: Network, axis: int, input_size: int) -> list[int | None]:
+    """Return every layer's output size along `axis`, stopping at the first below 1."""
+    sources = network.sources()
+    sizes: dict[int, int | None] = {-1: input_size}
+    result = []
+    for index, layer in enumerate(network.layers):
+        inputs = [sizes[source] for source in sources[index]]
+        if any(value is None or value < 1 for value in inputs):
+            return result + [None]
+        if layer.is_merge:
+            size = min(value for value in inputs if value is not None)
+        else:
+            size = layer_window(layer, layer.axis(axis), inputs[0], index + 1).output_size
+        sizes[index] = size
+        result.append(size)
+    return result
