@@ -73,7 +73,8 @@ def format_number(value: float | None) -> str:
         return UNKNOWN
     if float(value).is_integer():
         return str(int(value))
-    return f"{value:g}"
+    # repr keeps every digit of a half-pixel value such as 999999.5, which :g would round.
+    return repr(float(value))
 
 
 def format_axes(values: Sequence[float | None]) -> str:
