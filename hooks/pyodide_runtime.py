@@ -366,7 +366,7 @@ def write_package_archive(package_dir: Path, target_dir: Path) -> PackageArchive
 
 
 def write_manifest(target_dir: Path, archive: PackageArchive) -> None:
-    """Write the manifest that the worker reads; its URLs are relative to the manifest."""
+    """Write the manifest that the worker reads. Its URLs are relative to the manifest."""
     runtime_from_manifest = os.path.relpath(RUNTIME_SITE_DIR, PACKAGE_SITE_DIR)
     manifest = {
         "pyodide_version": PYODIDE_VERSION,

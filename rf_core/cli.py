@@ -59,6 +59,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"error: cannot read spec {arguments.spec!r}: {error.strerror or error}", file=sys.stderr)
         return EXIT_INVALID
+    except UnicodeDecodeError as error:
+        print(
+            f"error: spec {arguments.spec!r} is not UTF-8 text (byte {error.start}); save it as UTF-8",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     sys.stdout.write(FORMATS[arguments.format](analysis))
     return 0
 

@@ -237,15 +237,15 @@ def _validate_axis(layer: Layer, params: AxisParams) -> None:
             option="d",
         )
 
-    # PyTorch rejects pooling padding above half the window: a window could then
-    # lie entirely in the padding.
+    # PyTorch (2.13) rejects pooling padding above half the kernel size, counted
+    # without dilation, so that no window lies entirely in the padding.
     if layer.kind in POOL_KINDS:
-        limit = params.effective_kernel // 2
+        limit = params.kernel // 2
         for pad in (params.pad_before, params.pad_after):
             if pad > limit:
                 raise LayerError(
-                    f"padding {pad} of layer {layer.label} is too large for a window of "
-                    f"{params.effective_kernel}; pooling padding must be at most {limit}, half the window",
+                    f"padding {pad} of layer {layer.label} is too large for kernel size {params.kernel}; "
+                    f"pooling padding must be at most {limit}, half the kernel size, as in PyTorch",
                     option="p",
                 )
 

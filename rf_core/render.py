@@ -104,7 +104,8 @@ def format_number(value: float | Fraction | None) -> str:
         return str(int(value))
     if isinstance(value, Fraction):
         return f"{value.numerator}/{value.denominator}"
-    return f"{value:g}"
+    # repr keeps every digit of a half-pixel value such as 999999.5, which :g would round.
+    return repr(float(value))
 
 
 def format_axes(values: Sequence[float | None]) -> str:

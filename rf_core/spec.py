@@ -111,6 +111,8 @@ DEFAULT_OPTIONS = ("name", "from")
 
 _NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 _INTEGER_PATTERN = re.compile(r"-?[0-9]+\Z")
+# ASCII digits only: str.isdigit() also accepts characters such as '²' that int() rejects.
+_DIGITS_PATTERN = re.compile(r"[0-9]+\Z")
 _MAX_DIGITS = len(str(MAX_VALUE)) + 1
 
 
@@ -131,6 +133,7 @@ def parse_spec(text: str) -> Network:
     input_size: tuple[int, ...] | None = None
     input_line: int | None = None
     axes = _AxisCount()
+    names: dict[str, int] = {}
 
     for line_number, raw_line in enumerate(text.splitlines(), start=1):
         tokens = _tokenize(raw_line.split("#", 1)[0])
@@ -147,7 +150,17 @@ def parse_spec(text: str) -> Network:
             input_size = _parse_input(tokens, line_number, axes)
             input_line = line_number
             continue
-        layers.append(_parse_layer(tokens, line_number, axes))
+        layer = _parse_layer(tokens, line_number, axes)
+        if layer.name in names:
+            column = next(token.column for token in tokens if token.text.lower().startswith("name="))
+            raise SpecError(
+                f"layer name {layer.name!r} is already used on line {names[layer.name]}; names must be unique",
+                line=line_number,
+                column=column,
+            )
+        if layer.name:
+            names[layer.name] = line_number
+        layers.append(layer)
 
     layers = _name_layers(layers)
     try:
@@ -164,7 +177,7 @@ def parse_size(text: str, *, what: str = "input size") -> tuple[int, ...]:
         SpecError: the text is not 1 to 3 whole numbers from 1 up, joined by `x`.
     """
     parts = text.strip().lower().split("x")
-    if not 1 <= len(parts) <= 3 or not all(part.isdigit() and len(part) <= _MAX_DIGITS for part in parts):
+    if not 1 <= len(parts) <= 3 or not all(_DIGITS_PATTERN.match(part) and len(part) <= _MAX_DIGITS for part in parts):
         raise SpecError(f"{what} {text!r} is malformed; write a whole number such as 224, or HxW such as 224x320")
     values = tuple(int(part) for part in parts)
     for value in values:
@@ -396,18 +409,8 @@ def _parse_padding(
 
 
 def _name_layers(layers: list[Layer]) -> list[Layer]:
-    """Give unnamed layers a name of kind and count (conv1, relu2) and reject duplicates."""
-    used: dict[str, int] = {}
-    for layer in layers:
-        if not layer.name:
-            continue
-        if layer.name in used:
-            raise SpecError(
-                f"layer name {layer.name!r} is already used on line {used[layer.name]}; names must be unique",
-                line=layer.line,
-                column=layer.column,
-            )
-        used[layer.name] = layer.line or 0
+    """Give unnamed layers a name of kind and count (conv1, relu2), skipping names in use."""
+    used = {layer.name: layer.line or 0 for layer in layers if layer.name}
 
     counters: dict[str, int] = {}
     named = []

@@ -8,6 +8,7 @@ HTML for the same input.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from rf_core.analysis import analyze
@@ -74,7 +75,7 @@ def parse_unit(text: str) -> tuple[int, ...]:
     if not text.strip():
         return (0,)
     parts = [part.strip() for part in text.split(",")]
-    if not 1 <= len(parts) <= 3 or not all(part.isdigit() and len(part) <= 10 for part in parts):
+    if not 1 <= len(parts) <= 3 or not all(re.fullmatch(r"[0-9]{1,10}", part) for part in parts):
         raise RFError(f"unit {text!r} is malformed; write an index from 0 such as 3, or one per axis such as 3,4")
     return tuple(int(part) for part in parts)
 
@@ -92,6 +93,8 @@ def render_calculator_json(request_json: str) -> str:
         unit = request.get("unit", "") or ""
         if not all(isinstance(value, str) for value in (spec, input_size, unit)):
             raise TypeError("spec, input_size and unit must be strings")
+    except RecursionError:
+        result = CalculatorResult(html="", error="invalid calculator request: JSON nested too deeply")
     except (ValueError, TypeError, AttributeError) as error:
         result = CalculatorResult(html="", error=f"invalid calculator request: {error}")
     else:

@@ -75,7 +75,7 @@ function failBoot(reason, fix) {
   }
   console.error("rf-lab: the Python runtime failed to start:", reason);
   showRuntimeStatus(
-    `Recomputing in the browser is unavailable: ${reason} ${fix} The table shows the result computed when the page was built.`,
+    `Recomputing in the browser is unavailable. ${reason} ${fix} The table shows the result computed when the page was built.`,
     true,
   );
 }
@@ -98,7 +98,7 @@ function startWorker() {
   }
 
   if (location.protocol === "file:") {
-    failBoot("the page was opened from disk (file://), where browsers do not run workers.", FILE_PROTOCOL_FIX);
+    failBoot("The page was opened from disk (file://), where browsers restrict module scripts and workers.", FILE_PROTOCOL_FIX);
     return;
   }
 
@@ -107,7 +107,7 @@ function startWorker() {
   try {
     runtime.worker = new Worker(WORKER_URL, { type: "module" });
   } catch (error) {
-    failBoot(`starting the worker ${WORKER_URL.href} failed: ${error.message}.`, "Reload the page.");
+    failBoot(`Starting the worker ${WORKER_URL.href} failed: ${error.message}.`, "Reload the page.");
     return;
   }
   runtime.worker.addEventListener("message", handleWorkerMessage);
@@ -115,13 +115,13 @@ function startWorker() {
     event.preventDefault();
     const detail = event.message ? `: ${event.message}` : "";
     failBoot(
-      `the worker script ${WORKER_URL.href} failed to load or run${detail}.`,
+      `The worker script ${WORKER_URL.href} failed to load or run${detail}.`,
       "Check that the site was built completely and reload the page.",
     );
   });
   runtime.bootTimer = setTimeout(() => {
     failBoot(
-      `the Python runtime did not start within ${BOOT_TIMEOUT_MS / 1000} s.`,
+      `The Python runtime did not start within ${BOOT_TIMEOUT_MS / 1000} s.`,
       "Reload the page; on a slow connection, wait for the download (about 14 MB) to finish first.",
     );
   }, BOOT_TIMEOUT_MS);
@@ -200,7 +200,7 @@ function handleResult(id, reply) {
   const calculator = pendingRequests.get(id);
   pendingRequests.delete(id);
   if (!calculator || calculator.latestRequestId !== id || !calculator.root.isConnected) {
-    return; // A newer request of the same calculator is on its way, or the page changed.
+    return; // The calculator has sent a newer request, or the page has changed.
   }
 
   if (reply && reply.ok) {

@@ -47,16 +47,16 @@ function sameOriginUrl(relative, base) {
   return url;
 }
 
-async function fetchOk(url, what) {
+async function fetchOk(url, resourceName) {
   let response;
   try {
     response = await fetch(url, { credentials: "same-origin" });
   } catch (error) {
-    throw new BootError(`Fetching ${what} from ${url.href} failed: ${error.message}.`, SERVER_FIX);
+    throw new BootError(`Fetching ${resourceName} from ${url.href} failed: ${error.message}.`, SERVER_FIX);
   }
   if (!response.ok) {
     throw new BootError(
-      `Fetching ${what} from ${url.href} failed with HTTP ${response.status}.`,
+      `Fetching ${resourceName} from ${url.href} failed with HTTP ${response.status}.`,
       SERVER_FIX,
     );
   }
@@ -64,7 +64,7 @@ async function fetchOk(url, what) {
 }
 
 // Pyodide 314.0.8 only logs a failed WebAssembly instantiation and then waits
-// forever, so the binary is checked here first: missing file or wrong MIME type.
+// forever. The binary is therefore checked here first for a missing file or a wrong MIME type.
 async function checkWasm(indexUrl) {
   const url = new URL("pyodide.asm.wasm", indexUrl);
   let response;
@@ -85,7 +85,8 @@ async function checkWasm(indexUrl) {
   }
 }
 
-// Finds the runtime file that makes a failed boot fail, so that the message can name it.
+// Returns a message naming the first runtime file that is missing or has the wrong
+// MIME type, or null when all look fine, so that a failed boot can name its cause.
 async function describeBrokenRuntimeFile(indexUrl) {
   for (const name of ["pyodide.mjs", "pyodide.asm.mjs", "pyodide-lock.json", "python_stdlib.zip"]) {
     const url = new URL(name, indexUrl);
@@ -216,7 +217,7 @@ function compute(widget, request) {
   try {
     return JSON.parse(widget.render_calculator_json(requestJson));
   } catch (error) {
-    // rf_core returns errors in the reply; reaching this is a bug in rf_core.
+    // rf_core returns input errors in the reply, so an exception here is a bug in rf_core.
     return { ok: false, error: { message: `rf_core failed: ${error.message}`, line: null, column: null } };
   }
 }
