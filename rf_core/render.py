@@ -1,18 +1,18 @@
-"""Render an Analysis as an HTML table, plain text, CSV, Markdown or JSON.
+"""Render an Analysis as plain text, CSV, Markdown or JSON (HTML is in render_html).
 
 Every renderer works from the same rows (`result_rows`), so the command line and
 the site show the same numbers. Per-axis values are joined with `x`, height first.
+Every renderer takes `layers`, the names of the layers to keep (all when None),
+and `unit`, a unit index whose interval is added for every kept layer.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from fractions import Fraction
 
 from rf_core.analysis import (
@@ -38,6 +38,14 @@ COLUMNS = (
     ("effective_padding", "Effective padding"),
     ("start", "Start"),
 )
+
+QUANTITY_NAMES = {
+    OUTPUT_SIZE: "output size",
+    RECEPTIVE_FIELD: "receptive field",
+    EFFECTIVE_STRIDE: "effective stride",
+    EFFECTIVE_PADDING: "effective padding",
+    START: "start",
+}
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ def layer_notes(result: LayerResult) -> list[str]:
         if axis.receptive_field is not None and axis.receptive_field_min is not None and not axis.is_uniform:
             notes.append(
                 f"{label}: the receptive field varies from {axis.receptive_field_min} to {axis.receptive_field} "
-                "pixels between units, because its units are unevenly placed over the input; the table shows "
+                "pixels between units, because its units are unevenly placed over the input. The table shows "
                 "the largest, and the unit column gives each unit's exact interval"
             )
             break
@@ -108,12 +116,18 @@ def format_number(value: float | Fraction | None) -> str:
     return repr(float(value))
 
 
-def format_axes(values: Sequence[float | None]) -> str:
+def format_axes(values: Sequence[float | Fraction | None]) -> str:
     """Join per-axis values with `x`, height first, such as `55x55`."""
     return "x".join(format_number(value) for value in values)
 
 
-def _cells(row: Row) -> list[str]:
+def format_intervals(intervals: Sequence[tuple[int, int] | None]) -> str:
+    """Format per-axis inclusive intervals as `[u, v] x [u, v]`; `none` for an empty one."""
+    return " x ".join("none" if interval is None else f"[{interval[0]}, {interval[1]}]" for interval in intervals)
+
+
+def cells(row: Row) -> list[str]:
+    """Return the display text of a row, one string per column of COLUMNS."""
     return [
         str(row.index),
         row.name,
@@ -126,29 +140,81 @@ def _cells(row: Row) -> list[str]:
     ]
 
 
-def to_json(analysis: Analysis) -> str:
-    """Render as JSON: {"layers": [{"name", "kind", "output_size", ...}]}.
+def unit_in_layer(result: LayerResult, indices: Sequence[int]) -> bool:
+    """Whether a layer has the unit, as far as its output size is known."""
+    return all(axis.output_size is None or index < axis.output_size for index, axis in zip(indices, result.axes))
 
-    Each quantity is a list with one entry per axis, null where unknown; `unknown`
-    maps each unknown quantity to its reason.
+
+def _selected(analysis: Analysis, layers: Sequence[str] | None) -> list[tuple[Row, LayerResult]]:
+    pairs = list(zip(result_rows(analysis), analysis.layers))
+    if layers is None:
+        return pairs
+    return [(row, result) for row, result in pairs if row.name in layers]
+
+
+def _unit_texts(analysis: Analysis, result: LayerResult, unit: Sequence[int]) -> list[str]:
+    indices = broadcast_unit(unit, analysis.num_axes)
+    if not unit_in_layer(result, indices):
+        return ["-", "-"]
+    field = analysis.unit_field(result.index, indices)
+    interval = UNKNOWN if field.interval is None else format_intervals(field.interval)
+    clipped = UNKNOWN if field.clipped is None else format_intervals(field.clipped)
+    return [interval, clipped]
+
+
+def _table(
+    analysis: Analysis, layers: Sequence[str] | None, unit: Sequence[int] | None, *, keys: bool = False
+) -> list[list[str]]:
+    """Return a header row and one row of cells per kept layer, with unit columns when asked."""
+    header = [key if keys else title for key, title in COLUMNS]
+    if unit is not None:
+        label = ",".join(map(str, unit))
+        header += ["unit_interval", "unit_clipped"] if keys else [f"Field of unit {label}", "Clipped"]
+    table = [header]
+    for row, result in _selected(analysis, layers):
+        table.append(cells(row) + (_unit_texts(analysis, result, unit) if unit is not None else []))
+    return table
+
+
+def to_json(analysis: Analysis, *, layers: Sequence[str] | None = None, unit: Sequence[int] | None = None) -> str:
+    """Render as JSON: {"input_size", "layers": [{"name", "kind", "output_size", ...}]}.
+
+    Each quantity is a list with one entry per axis, null where unknown. `unknown`
+    maps each unknown quantity to its reason and `notes` lists remarks. With
+    `unit`, each layer also gets "unit": {"index", "interval", "clipped",
+    "centre"}, intervals as [u, v] per axis, or null when the layer lacks the unit.
     """
-    layers = []
-    for row in result_rows(analysis):
-        layers.append(
-            {
-                "name": row.name,
-                "kind": row.kind,
-                "output_size": row.output_size,
-                "receptive_field": row.receptive_field,
-                "effective_stride": [_json_number(value) for value in row.effective_stride],
-                "effective_padding": row.effective_padding,
-                "start": [_json_number(value) for value in row.start],
-                "unknown": row.unknown,
-                "notes": row.notes,
-            }
-        )
-    document = {"input_size": list(analysis.input_size) if analysis.input_size else None, "layers": layers}
+    entries = []
+    for row, result in _selected(analysis, layers):
+        entry = {
+            "name": row.name,
+            "kind": row.kind,
+            "output_size": row.output_size,
+            "receptive_field": row.receptive_field,
+            "effective_stride": [_json_number(value) for value in row.effective_stride],
+            "effective_padding": row.effective_padding,
+            "start": [_json_number(value) for value in row.start],
+            "unknown": row.unknown,
+            "notes": row.notes,
+        }
+        if unit is not None:
+            entry["unit"] = _json_unit(analysis, result, unit)
+        entries.append(entry)
+    document = {"input_size": list(analysis.input_size) if analysis.input_size else None, "layers": entries}
     return json.dumps(document, indent=2)
+
+
+def _json_unit(analysis: Analysis, result: LayerResult, unit: Sequence[int]) -> dict | None:
+    indices = broadcast_unit(unit, analysis.num_axes)
+    if not unit_in_layer(result, indices):
+        return None
+    field = analysis.unit_field(result.index, indices)
+    return {
+        "index": list(indices),
+        "interval": None if field.interval is None else [list(pair) for pair in field.interval],
+        "clipped": None if field.clipped is None else [None if pair is None else list(pair) for pair in field.clipped],
+        "centre": None if field.centre is None else [_json_number(value) for value in field.centre],
+    }
 
 
 def _json_number(value: float | Fraction | None) -> float | int | None:
@@ -159,23 +225,21 @@ def _json_number(value: float | Fraction | None) -> float | int | None:
     return float(value)
 
 
-def to_csv(analysis: Analysis) -> str:
+def to_csv(analysis: Analysis, *, layers: Sequence[str] | None = None, unit: Sequence[int] | None = None) -> str:
     """Render as CSV with a header row; per-axis values joined with `x`, `?` where unknown."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([key for key, _ in COLUMNS])
-    for row in result_rows(analysis):
-        writer.writerow(_cells(row))
+    writer.writerows(_table(analysis, layers, unit, keys=True))
     return buffer.getvalue()
 
 
-def to_markdown(analysis: Analysis) -> str:
-    """Render as a Markdown table, followed by the reasons for unknown values."""
-    lines = ["| " + " | ".join(title for _, title in COLUMNS) + " |"]
-    lines.append("|" + "|".join("---" if key in ("name", "kind") else "--:" for key, _ in COLUMNS) + "|")
-    for row in result_rows(analysis):
-        cells = [cell.replace("|", "\\|") for cell in _cells(row)]
-        lines.append("| " + " | ".join(cells) + " |")
+def to_markdown(analysis: Analysis, *, layers: Sequence[str] | None = None, unit: Sequence[int] | None = None) -> str:
+    """Render as a Markdown table, followed by the reasons for unknown values and the notes."""
+    header, *rows = _table(analysis, layers, unit)
+    lines = ["| " + " | ".join(header) + " |"]
+    lines.append("|" + "|".join("---" if index in (1, 2) else "--:" for index in range(len(header))) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
     notes = unknown_notes(analysis) + layer_notes_of(analysis)
     if notes:
         lines.append("")
@@ -183,14 +247,16 @@ def to_markdown(analysis: Analysis) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_text(analysis: Analysis) -> str:
-    """Render as an aligned plain-text table for terminals."""
-    table = [[title for _, title in COLUMNS]] + [_cells(row) for row in result_rows(analysis)]
-    widths = [max(len(line[column]) for line in table) for column in range(len(COLUMNS))]
+def to_text(analysis: Analysis, *, layers: Sequence[str] | None = None, unit: Sequence[int] | None = None) -> str:
+    """Render as an aligned plain-text table for terminals, followed by the notes."""
+    table = _table(analysis, layers, unit)
+    widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
     lines = []
     for line in table:
-        cells = [cell.ljust(width) if index in (1, 2) else cell.rjust(width) for index, (cell, width) in enumerate(zip(line, widths))]
-        lines.append("  ".join(cells).rstrip())
+        padded = []
+        for index, (cell, width) in enumerate(zip(line, widths)):
+            padded.append(cell.ljust(width) if index in (1, 2) else cell.rjust(width))
+        lines.append("  ".join(padded).rstrip())
     unknown = unknown_notes(analysis)
     others = layer_notes_of(analysis)
     if unknown or others:
@@ -208,77 +274,13 @@ def layer_notes_of(analysis: Analysis) -> list[str]:
 def unknown_notes(analysis: Analysis) -> list[str]:
     """Return one sentence per distinct reason that made a value unknown."""
     notes: dict[str, list[str]] = {}
-    names = {
-        OUTPUT_SIZE: "output size",
-        RECEPTIVE_FIELD: "receptive field",
-        EFFECTIVE_STRIDE: "effective stride",
-        EFFECTIVE_PADDING: "effective padding",
-        START: "start",
-    }
     for row in result_rows(analysis):
         for quantity, reason in row.unknown.items():
             quantities = notes.setdefault(reason, [])
-            if names[quantity] not in quantities:
-                quantities.append(names[quantity])
+            if QUANTITY_NAMES[quantity] not in quantities:
+                quantities.append(QUANTITY_NAMES[quantity])
     return [f"Unknown {' and '.join(quantities)}: {reason}." for reason, quantities in notes.items()]
 
 
-def to_html(analysis: Analysis, unit: Sequence[int] = (0,)) -> str:
-    """Render the per-layer table as HTML, with the field of unit `unit` at every layer.
-
-    All text is escaped. Unknown values show `?` with the reason as a title and
-    again in a note below the table.
-    """
-    indices = broadcast_unit(unit, analysis.num_axes)
-    unit_label = ",".join(map(str, indices)) if len(set(indices)) > 1 else str(indices[0])
-    titles = [title for _, title in COLUMNS] + [f"Field of unit {unit_label}"]
-    parts = ['<table class="rf-table">', "<thead><tr>"]
-    parts.extend(f'<th scope="col">{html.escape(title)}</th>' for title in titles)
-    parts.append("</tr></thead><tbody>")
-
-    for row, result in zip(result_rows(analysis), analysis.layers):
-        cells = _cells(row)
-        parts.append("<tr>")
-        for (key, _), cell in zip(COLUMNS, cells):
-            parts.append(_html_cell(cell, row.unknown.get(key)))
-        parts.append(f"<td>{_html_unit_field(analysis, result, indices)}</td>")
-        parts.append("</tr>")
-    parts.append("</tbody></table>")
-
-    notes = unknown_notes(analysis) + layer_notes_of(analysis)
-    if notes:
-        parts.append('<ul class="rf-notes">')
-        parts.extend(f"<li>{html.escape(note)}</li>" for note in notes)
-        parts.append("</ul>")
-    return "".join(parts)
-
-
-def _html_cell(text: str, reason: str | None) -> str:
-    if reason and UNKNOWN in text:
-        return f'<td><span class="rf-unknown" title="{html.escape(reason)}">{html.escape(text)}</span></td>'
-    return f"<td>{html.escape(text)}</td>"
-
-
-def _html_unit_field(analysis: Analysis, result: LayerResult, indices: tuple[int, ...]) -> str:
-    for index, axis in zip(indices, result.axes):
-        if axis.output_size is not None and index >= axis.output_size:
-            reason = f"This layer has {format_axes([a.output_size for a in result.axes])} units."
-            return f'<span class="rf-none" title="{html.escape(reason)}">-</span>'
-
-    field = analysis.unit_field(result.index, indices)
-    if field.interval is None:
-        reason = result.axes[0].unknown.get(EFFECTIVE_PADDING) or next(
-            (a.unknown.get(EFFECTIVE_PADDING) for a in result.axes if a.unknown.get(EFFECTIVE_PADDING)), ""
-        )
-        return f'<span class="rf-unknown" title="{html.escape(reason)}">{UNKNOWN}</span>'
-
-    text = format_intervals(field.interval)
-    if field.clipped is not None and field.clipped != field.interval:
-        clipped = format_intervals(field.clipped)
-        text += f'<br><span class="rf-clipped">clipped: {html.escape(clipped)}</span>'
-    return text
-
-
-def format_intervals(intervals: Sequence[tuple[int, int] | None]) -> str:
-    """Format per-axis inclusive intervals as `[u, v] x [u, v]`; `none` for an empty one."""
-    return " x ".join("none" if interval is None else f"[{interval[0]}, {interval[1]}]" for interval in intervals)
+# The HTML renderer builds on the helpers above.
+from rf_core.render_html import to_html  # noqa: E402, F401 (re-exported for callers of rf_core.render)

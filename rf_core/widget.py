@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rf_core.analysis import analyze
 from rf_core.errors import RFError
-from rf_core.render import to_html
+from rf_core.render_html import to_html
 from rf_core.spec import parse_size, parse_spec
 
 
@@ -24,14 +24,18 @@ class CalculatorResult:
     Attributes:
         html: The rendered result table when the input was valid, else "".
         error: The error message when the input was invalid, else None.
-        line: 1-based spec line of the error, if it has one.
+        line: 1-based line of the error, if it has one.
         column: 1-based column of the error, if it has one.
+        spec: The spec converted from a PyTorch printout, when one was given.
+        source: Where the error is: "spec" or "printout".
     """
 
     html: str
     error: str | None = None
     line: int | None = None
     column: int | None = None
+    spec: str | None = None
+    source: str = "spec"
 
     @property
     def ok(self) -> bool:
@@ -40,12 +44,16 @@ class CalculatorResult:
 
     def to_dict(self) -> dict:
         """Return the reply sent to the browser: {"ok", "html"} or {"ok", "error"}."""
-        if self.ok:
-            return {"ok": True, "html": self.html}
-        return {"ok": False, "error": {"message": self.error, "line": self.line, "column": self.column}}
+        reply: dict = {"ok": True, "html": self.html} if self.ok else {
+            "ok": False,
+            "error": {"message": self.error, "line": self.line, "column": self.column, "source": self.source},
+        }
+        if self.spec is not None:
+            reply["spec"] = self.spec
+        return reply
 
 
-def render_calculator(spec: str, input_size: str = "", unit: str = "") -> CalculatorResult:
+def render_calculator(spec: str, input_size: str = "", unit: str = "", printout: str = "") -> CalculatorResult:
     """Analyse a spec and render the result table, or describe why the input is invalid.
 
     Args:
@@ -53,17 +61,29 @@ def render_calculator(spec: str, input_size: str = "", unit: str = "") -> Calcul
         input_size: Size such as "224" or "224x320". It overrides the spec's
             `input` line; "" keeps that line.
         unit: Unit index such as "3", or one per axis such as "3,4". "" means 0.
+        printout: Text of PyTorch's `print(model)` for a sequential model. When
+            given, it is converted to a spec that replaces `spec`, and the
+            result carries that spec.
 
     Never raises for invalid input: the error is returned instead.
     """
+    converted = None
+    if printout.strip():
+        from rf_core.printout import spec_from_printout
+
+        try:
+            converted = spec_from_printout(printout)
+        except RFError as error:
+            return CalculatorResult(html="", error=error.message, line=error.line, column=error.column, source="printout")
+        spec = converted
     try:
         network = parse_spec(spec)
         size = parse_size(input_size) if input_size.strip() else None
         indices = parse_unit(unit)
         analysis = analyze(network, size)
-        return CalculatorResult(html=to_html(analysis, indices))
+        return CalculatorResult(html=to_html(analysis, indices), spec=converted)
     except RFError as error:
-        return CalculatorResult(html="", error=error.message, line=error.line, column=error.column)
+        return CalculatorResult(html="", error=error.message, line=error.line, column=error.column, spec=converted)
 
 
 def parse_unit(text: str) -> tuple[int, ...]:
@@ -83,20 +103,23 @@ def parse_unit(text: str) -> tuple[int, ...]:
 def render_calculator_json(request_json: str) -> str:
     """Run `render_calculator` on a JSON request and return the JSON reply.
 
-    The request is {"spec": str, "input_size": str, "unit": str}. The reply is
-    {"ok": true, "html": str} or {"ok": false, "error": {"message", "line", "column"}}.
+    The request is {"spec": str, "input_size": str, "unit": str} with an
+    optional "printout": str. The reply is {"ok": true, "html": str} or
+    {"ok": false, "error": {"message", "line", "column", "source"}}, plus
+    "spec" when a printout was converted.
     """
     try:
         request = json.loads(request_json)
         spec = request.get("spec", "")
         input_size = request.get("input_size", "") or ""
         unit = request.get("unit", "") or ""
-        if not all(isinstance(value, str) for value in (spec, input_size, unit)):
-            raise TypeError("spec, input_size and unit must be strings")
+        printout = request.get("printout", "") or ""
+        if not all(isinstance(value, str) for value in (spec, input_size, unit, printout)):
+            raise TypeError("spec, input_size, unit and printout must be strings")
     except RecursionError:
         result = CalculatorResult(html="", error="invalid calculator request: JSON nested too deeply")
     except (ValueError, TypeError, AttributeError) as error:
         result = CalculatorResult(html="", error=f"invalid calculator request: {error}")
     else:
-        result = render_calculator(spec, input_size, unit)
+        result = render_calculator(spec, input_size, unit, printout)
     return json.dumps(result.to_dict())

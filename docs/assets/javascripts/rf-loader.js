@@ -170,28 +170,40 @@ function sendRequest(calculator) {
     spec: calculator.spec.value,
     input_size: calculator.inputSize.value,
     unit: calculator.unit.value,
+    printout: calculator.pendingPrintout,
   });
+  calculator.pendingPrintout = "";
+}
+
+function requestWhenReady(calculator) {
+  startWorker();
+  if (runtime.state === "ready") {
+    sendRequest(calculator);
+  } else if (runtime.state === "booting") {
+    calculator.waitingForRuntime = true;
+  }
 }
 
 function scheduleRequest(calculator) {
   clearTimeout(calculator.debounceTimer);
-  calculator.debounceTimer = setTimeout(() => {
-    startWorker();
-    if (runtime.state === "ready") {
-      sendRequest(calculator);
-    } else if (runtime.state === "booting") {
-      calculator.waitingForRuntime = true;
-    }
-  }, INPUT_DEBOUNCE_MS);
+  calculator.debounceTimer = setTimeout(() => requestWhenReady(calculator), INPUT_DEBOUNCE_MS);
+}
+
+function convertPrintout(calculator) {
+  // The worker converts the printout to layers, computes them, and returns both.
+  clearTimeout(calculator.debounceTimer);
+  calculator.pendingPrintout = calculator.printout.value;
+  requestWhenReady(calculator);
 }
 
 function formatError(error) {
   const message = error && error.message ? error.message : "The input is invalid.";
+  const where = error && error.source === "printout" ? "Printout line" : "Line";
   if (error && error.line != null && error.column != null) {
-    return `Line ${error.line}, column ${error.column}: ${message}`;
+    return `${where} ${error.line}, column ${error.column}: ${message}`;
   }
   if (error && error.line != null) {
-    return `Line ${error.line}: ${message}`;
+    return `${where} ${error.line}: ${message}`;
   }
   return message;
 }
@@ -203,6 +215,9 @@ function handleResult(id, reply) {
     return; // The calculator has sent a newer request, or the page has changed.
   }
 
+  if (reply && typeof reply.spec === "string") {
+    calculator.spec.value = reply.spec;
+  }
   if (reply && reply.ok) {
     // The HTML comes from rf_core, which escapes everything taken from the input.
     calculator.result.innerHTML = reply.html;
@@ -230,11 +245,21 @@ function attach(root) {
     debounceTimer: 0,
     latestRequestId: 0,
     waitingForRuntime: false,
+    pendingPrintout: "",
   };
   const missing = Object.entries(calculator).filter(([, value]) => value === null);
   if (missing.length > 0) {
     console.error("rf-lab: calculator lacks", missing.map(([key]) => key).join(", "), root);
     return;
+  }
+
+  // The paste box needs the runtime, so the build writes it hidden and it is shown here.
+  const pasteBox = root.querySelector(".rf-calculator__paste");
+  calculator.printout = root.querySelector(".rf-calculator__printout");
+  const convertButton = root.querySelector(".rf-calculator__convert");
+  if (pasteBox && calculator.printout && convertButton) {
+    pasteBox.hidden = false;
+    convertButton.addEventListener("click", () => convertPrintout(calculator));
   }
 
   root.dataset.rfAttached = "1";
