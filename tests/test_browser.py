@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -245,16 +245,11 @@ def render_in_cpython(spec: str, input_size: str, unit: str) -> dict:
     return json.loads(render_calculator_json(json.dumps(request)))
 
 
-def click_nav_link(page: sync_api.Page, accept: Callable[[str], bool]) -> None:
-    """Click the first visible primary-nav link whose URL (without fragment) is accepted."""
-    links = page.locator("nav.md-nav--primary a.md-nav__link[href]")
-    hrefs = links.evaluate_all(
-        "links => links.map(link => link.offsetParent === null ? null : link.href.split('#')[0])"
-    )
-    index = next((i for i, href in enumerate(hrefs) if href is not None and accept(href)), None)
-    assert index is not None, f"no matching visible nav link among {hrefs}"
-    target = hrefs[index]
-    links.nth(index).click()
+def click_nav_link(page: sync_api.Page, label: str) -> None:
+    """Click the visible primary-nav link with this label and wait for its page."""
+    link = page.locator("nav.md-nav--primary a.md-nav__link:visible", has_text=label).first
+    target = urljoin(page.url, link.get_attribute("href") or "").split("#")[0]
+    link.click()
     page.wait_for_url(target)
 
 
@@ -361,11 +356,11 @@ def test_instant_navigation_keeps_one_worker(browser: Browser, site_url: str) ->
     page.evaluate("window.rfTestMarker = 'same document'")
 
     calculator_url = page.url
-    click_nav_link(page, lambda href: href != calculator_url)
+    click_nav_link(page, "Home")
     assert page.url != calculator_url
     assert page.evaluate("window.rfTestMarker") == "same document", NAVIGATION_RELOADED
 
-    click_nav_link(page, lambda href: href == calculator_url)
+    click_nav_link(page, "Calculator")
     page.wait_for_url(calculator_url)
     assert page.evaluate("window.rfTestMarker") == "same document", NAVIGATION_RELOADED
 
