@@ -30,6 +30,7 @@ LAYER_KEYS = {
     "effective_padding",
     "start",
     "unknown",
+    "notes",
 }
 
 
@@ -61,6 +62,7 @@ def test_json_values_per_axis():
         "effective_padding": [1, 1],
         "start": [0, 0],
         "unknown": {},
+        "notes": [],
     }
     assert pool == {
         "name": "maxpool1",
@@ -71,6 +73,7 @@ def test_json_values_per_axis():
         "effective_padding": [1, 1],
         "start": [0.5, 0.5],
         "unknown": {},
+        "notes": [],
     }
 
 

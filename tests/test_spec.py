@@ -188,7 +188,7 @@ def test_unknown_option():
 
     assert text_at(spec, error).startswith("q=2")
     assert "'q'" in error.message
-    assert "valid options are k, s, p, d, name" in error.message
+    assert "valid options are k, s, p, d, g, name, from" in error.message
 
 
 def test_option_on_pass_through_layer():
@@ -207,7 +207,7 @@ def test_unknown_layer_kind():
     assert error.column == 3
     assert text_at(spec, error).startswith("convolution")
     assert "'convolution'" in error.message
-    assert "use conv, maxpool, avgpool" in error.message
+    assert "use one of conv, maxpool, avgpool" in error.message
 
 
 @pytest.mark.parametrize(
@@ -367,7 +367,7 @@ def test_ceil_on_conv():
 
     assert text_at(spec, error).startswith("ceil")
     assert "'ceil'" in error.message
-    assert "valid options are k, s, p, d, name" in error.message
+    assert "valid options are k, s, p, d, g, name, from" in error.message
 
 
 def test_ceil_mode_conv_layer_rejected():
