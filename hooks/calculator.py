@@ -11,8 +11,10 @@ At build time the block becomes the widget's HTML with the result table that
 rf_core computed, so the page is correct with JavaScript off. In the browser the
 loader module recomputes the table with the same rf_core function after edits.
 
-An `rf-output format=table` block (or csv, json, markdown) shows what the
-command line prints for its spec, computed by rf_core when the page is built.
+An `rf-output format=table` block (or csv, json) shows what the command line
+prints for its spec, computed by rf_core when the page is built; `format=markdown`
+puts the table into the page. `preset=NAME` takes a built-in network in place of
+the block's spec, and `endpoints` keeps only its end-point layers.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from rf_core.cli import FORMATS  # noqa: E402 (needs the path set above)
 from rf_core.errors import RFError  # noqa: E402
 from rf_core.spec import parse_spec  # noqa: E402
 from rf_core.analysis import analyze  # noqa: E402
+from rf_core.presets import get_preset  # noqa: E402
 from rf_core.widget import render_calculator  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.rf_lab.calculator")
@@ -91,16 +94,32 @@ def _parse_options(text: str, page_path: str, line: int) -> dict[str, str]:
 
 
 def _render_output(body: list[str], options: str, page_path: str, start_line: int) -> list[str]:
-    key, _, output_format = options.strip().partition("=")
-    if key != "format" or output_format not in FORMATS:
+    settings = dict(token.partition("=")[::2] for token in options.split())
+    output_format = settings.pop("format", "")
+    preset_name = settings.pop("preset", None)
+    endpoints_only = "endpoints" in settings
+    settings.pop("endpoints", None)
+    if output_format not in FORMATS or settings:
         raise PluginError(
-            f"{page_path}:{start_line}: rf-output needs format=FORMAT with FORMAT one of {', '.join(sorted(FORMATS))}"
+            f"{page_path}:{start_line}: rf-output takes format=FORMAT with FORMAT one of "
+            f"{', '.join(sorted(FORMATS))}, and optionally preset=NAME and endpoints; got {options.strip()!r}"
         )
     try:
-        text = FORMATS[output_format](analyze(parse_spec("\n".join(body))))
+        selection = {}
+        if preset_name is not None:
+            preset = get_preset(preset_name)
+            spec = preset.spec
+            if endpoints_only:
+                selection["layers"] = list(preset.endpoints)
+        else:
+            spec = "\n".join(body)
+        text = FORMATS[output_format](analyze(parse_spec(spec)), **selection)
     except RFError as error:
         raise PluginError(f"{page_path}:{start_line}: rf-output block is invalid: {error}") from error
-    fence_language = {"json": "json", "markdown": "markdown"}.get(output_format, "text")
+    if output_format == "markdown":
+        # A Markdown table goes into the page as a table, not as code.
+        return ["", *text.rstrip("\n").split("\n"), ""]
+    fence_language = {"json": "json"}.get(output_format, "text")
     return ["```" + fence_language, *text.rstrip("\n").split("\n"), "```"]
 
 

@@ -138,17 +138,37 @@ def _merge(
         )
         return _State(size, None, inputs[0].offset_key, reasons)
 
-    notes.extend(_alignment_notes(label, inputs, names, where))
     by_slope: dict[Fraction, list[fieldmaps.Periodic]] = {}
     for state in inputs:
         for component in state.components or ():
             by_slope.setdefault(component.slope, []).append(component)
     components = tuple(fieldmaps.union(group) for group in by_slope.values())
+    notes.extend(_alignment_notes(label, inputs, names, where, _is_even(components)))
     return _State(size, components, inputs[0].offset_key, reasons)
 
 
-def _alignment_notes(label: str, inputs: list[_State], names: list[str], where: str) -> list[str]:
-    """Describe every input whose fields are placed differently from the first input's."""
+def _is_even(components: Sequence[fieldmaps.Periodic]) -> bool:
+    """Whether every unit's field has the same size and neighbouring fields are S apart."""
+    if len(components) != 1:
+        return False
+    component = components[0]
+    widths = set()
+    for phase in range(component.period):
+        interval = _interval_at(components, phase)
+        if interval is None:
+            return False
+        if interval[0] - component.first[0] != phase * component.slope:
+            return False
+        widths.add(interval[1] - interval[0])
+    return len(widths) == 1
+
+
+def _alignment_notes(label: str, inputs: list[_State], names: list[str], where: str, even: bool) -> list[str]:
+    """Describe every input whose fields are placed differently from the first input's.
+
+    `even` says whether the merged fields are still evenly placed and of one size,
+    as when two paths have the same effective stride but differently centred fields.
+    """
     notes = []
     reference = inputs[0].components or ()
     for name, state in zip(names[1:], inputs[1:]):
@@ -159,12 +179,20 @@ def _alignment_notes(label: str, inputs: list[_State], names: list[str], where: 
         if slopes[0] == slopes[1] and all(a == b for a, b in centres):
             continue
         first, other = centres[0]
+        if even:
+            meaning = (
+                "Each unit's merged field is the union of both fields, which has the same size and "
+                "spacing for every unit, so r is the size of that union"
+            )
+        else:
+            meaning = (
+                "Their units look at differently placed input regions, so the merged field changes from unit "
+                "to unit: each unit's interval is the union over the paths, and r is the largest over the units"
+            )
         notes.append(
             f"{label} is misaligned{where}: inputs {names[0]!r} and {name!r} have effective strides "
             f"{slopes[0]} and {slopes[1]}, and their unit 0 fields are centred at {_number(first)} and "
-            f"{_number(other)}. Their units look at differently placed input regions, so the merged field "
-            "changes from unit to unit: each unit's interval is the union over the paths, and r is the largest "
-            "over the units"
+            f"{_number(other)}. {meaning}"
         )
     return notes
 

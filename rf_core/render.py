@@ -240,7 +240,7 @@ def to_markdown(analysis: Analysis, *, layers: Sequence[str] | None = None, unit
     lines.append("|" + "|".join("---" if index in (1, 2) else "--:" for index in range(len(header))) + "|")
     for row in rows:
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
-    notes = unknown_notes(analysis) + layer_notes_of(analysis)
+    notes = unknown_notes(analysis, layers) + layer_notes_of(analysis, layers)
     if notes:
         lines.append("")
         lines.extend(f"- {note}" for note in notes)
@@ -257,8 +257,8 @@ def to_text(analysis: Analysis, *, layers: Sequence[str] | None = None, unit: Se
         for index, (cell, width) in enumerate(zip(line, widths)):
             padded.append(cell.ljust(width) if index in (1, 2) else cell.rjust(width))
         lines.append("  ".join(padded).rstrip())
-    unknown = unknown_notes(analysis)
-    others = layer_notes_of(analysis)
+    unknown = unknown_notes(analysis, layers)
+    others = layer_notes_of(analysis, layers)
     if unknown or others:
         lines.append("")
         lines.extend(f"? {note}" for note in unknown)
@@ -266,15 +266,15 @@ def to_text(analysis: Analysis, *, layers: Sequence[str] | None = None, unit: Se
     return "\n".join(lines) + "\n"
 
 
-def layer_notes_of(analysis: Analysis) -> list[str]:
-    """Return every layer's notes, each ending with a full stop."""
-    return [f"{note}." for row in result_rows(analysis) for note in row.notes]
+def layer_notes_of(analysis: Analysis, layers: Sequence[str] | None = None) -> list[str]:
+    """Return the notes of every layer, or of the named layers, each ending with a full stop."""
+    return [f"{note}." for row, _ in _selected(analysis, layers) for note in row.notes]
 
 
-def unknown_notes(analysis: Analysis) -> list[str]:
-    """Return one sentence per distinct reason that made a value unknown."""
+def unknown_notes(analysis: Analysis, layers: Sequence[str] | None = None) -> list[str]:
+    """Return one sentence per distinct reason that made a value unknown in the kept layers."""
     notes: dict[str, list[str]] = {}
-    for row in result_rows(analysis):
+    for row, _ in _selected(analysis, layers):
         for quantity, reason in row.unknown.items():
             quantities = notes.setdefault(reason, [])
             if QUANTITY_NAMES[quantity] not in quantities:
