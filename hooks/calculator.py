@@ -34,14 +34,15 @@ from rf_core.cli import FORMATS  # noqa: E402 (needs the path set above)
 from rf_core.errors import RFError  # noqa: E402
 from rf_core.spec import parse_spec  # noqa: E402
 from rf_core.analysis import analyze  # noqa: E402
-from rf_core.presets import get_preset  # noqa: E402
+from rf_core.presets import get_preset, preset_names  # noqa: E402
 from rf_core.widget import render_calculator  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.rf_lab.calculator")
 
 #: Options on the fence line. `expect=error` marks a block that demonstrates an
-#: invalid spec, so its error does not fail a strict build.
-FENCE_OPTIONS = ("input", "unit", "rows", "expect")
+#: invalid spec, so its error does not fail a strict build. `preset=NAME` fills
+#: an empty block with a built-in network.
+FENCE_OPTIONS = ("input", "unit", "rows", "expect", "preset")
 
 _FENCE_START = re.compile(
     r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<kind>rf-calculator|rf-output)\b(?P<options>.*)$"
@@ -139,6 +140,13 @@ def _collect_body(
 
 def _render_block(body: list[str], options: dict[str, str], number: int, page_path: str, start_line: int) -> str:
     spec = "\n".join(body).strip("\n")
+    if "preset" in options:
+        if spec:
+            raise PluginError(f"{page_path}:{start_line}: an rf-calculator block with preset= must be empty")
+        try:
+            spec = get_preset(options["preset"]).spec.strip("\n")
+        except RFError as error:
+            raise PluginError(f"{page_path}:{start_line}: {error}") from error
     input_size = options.get("input", "")
     unit = options.get("unit", "")
     result = render_calculator(spec, input_size, unit)
@@ -151,6 +159,13 @@ def _render_block(body: list[str], options: dict[str, str], number: int, page_pa
         log.warning(f"{page_path}:{start_line}: rf-calculator block has expect=error but is valid")
 
     return widget_html(spec, input_size, unit, result.html, result.error, number, int(options.get("rows", 0)))
+
+
+def _preset_options() -> str:
+    options = ['<option value="">Choose to load</option>']
+    for name in preset_names():
+        options.append(f'<option value="{html.escape(name)}">{html.escape(get_preset(name).title)}</option>')
+    return "".join(options)
 
 
 def widget_html(
@@ -175,6 +190,9 @@ def widget_html(
         f'<label for="{prefix}-unit">Unit</label>'
         f'<input id="{prefix}-unit" class="rf-calculator__unit" type="text" inputmode="numeric" '
         f'placeholder="0" value="{html.escape(unit)}">'
+        f'<span class="rf-calculator__preset-field" hidden>'
+        f'<label for="{prefix}-preset">Built-in network</label>'
+        f'<select id="{prefix}-preset" class="rf-calculator__preset">{_preset_options()}</select></span>'
         f"</div></div>"
         f'<details class="rf-calculator__paste" hidden><summary>Paste a PyTorch printout</summary>'
         f'<label for="{prefix}-printout">Output of <code>print(model)</code> for a sequential model</label>'

@@ -48,8 +48,9 @@ class AxisResult:
         unknown: Reason for each quantity that is None, keyed by quantity name.
         components: The field as periodic maps from unit to input interval; more
             than one when merged paths have different effective strides. None
-            when the field is unknown. When P is unknown their position is not
-            absolute.
+            when the field is unknown.
+        position_known: False when the fields' position depends on an unknown
+            padding; `components` then fix their shape but not their position.
     """
 
     input_size: int | None
@@ -62,6 +63,7 @@ class AxisResult:
     unknown: dict[str, str] = field(default_factory=dict)
     receptive_field_min: int | None = None
     components: tuple[fieldmaps.Periodic, ...] | None = field(default=None, repr=False)
+    position_known: bool = True
 
     @property
     def start(self) -> float | None:
@@ -78,7 +80,7 @@ class AxisResult:
 
     def interval(self, unit: int) -> tuple[int, int] | None:
         """Return unit `unit`'s unclipped interval [u, v], or None when unknown or empty."""
-        if self.components is None or EFFECTIVE_PADDING in self.unknown:
+        if self.components is None or not self.position_known:
             return None
         return _interval_at(self.components, unit)
 
@@ -116,12 +118,13 @@ class UnitField:
 
     Attributes:
         unit: Unit index per axis.
-        interval: Unclipped inclusive interval per axis, or None when P is unknown.
+        interval: Unclipped inclusive interval per axis, or None when the
+            position is unknown or the unit reads no input unit at all.
         clipped: Per axis, the span of input pixels that reach the unit: the
             interval traced back layer by layer, keeping at every layer only
-            units and pixels that exist. An entry is None when the field lies
-            entirely in the padding; the whole is None when the input size or P
-            is unknown. It is the unclipped interval clipped to [0, n - 1],
+            units and pixels that exist. Every entry is None when no input pixel
+            reaches the unit; the whole is None when the input size or the
+            position of the fields is unknown. It is the unclipped interval clipped to [0, n - 1],
             except where a layer leaves trailing pixels unread (floor mode), which
             makes it narrower.
         centre: Field centre per axis, or None when P is unknown.
@@ -169,7 +172,7 @@ class Analysis:
         Raises:
             RFError: the layer index or a unit index is out of range.
         """
-        from rf_core.tracing import trace_interval
+        from rf_core.tracing import trace_region
 
         if not 1 <= layer_index <= len(self.layers):
             raise RFError(f"layer {layer_index} does not exist; valid layers are 1 to {len(self.layers)}")
@@ -183,14 +186,15 @@ class Analysis:
                     f"which has {size} units; use 0 to {size - 1}"
                 )
 
+        clipped = None
+        if self.input_size is not None and all(axis.position_known for axis in result.axes):
+            region = trace_region(self.layers, layer_index, indices)
+            clipped = region if region is not None else (None,) * self.num_axes
         intervals = [axis_result.interval(i) for i, axis_result in zip(indices, result.axes)]
         if any(interval is None for interval in intervals):
-            return UnitField(indices, None, None, None)
+            return UnitField(indices, None, clipped, None)
         known = tuple(interval for interval in intervals if interval is not None)
         centres = tuple((u + v) / 2 for u, v in known)
-        clipped = None
-        if self.input_size is not None:
-            clipped = tuple(trace_interval(self.layers, layer_index, axis, index) for axis, index in enumerate(indices))
         return UnitField(indices, known, clipped, centres)
 
 

@@ -245,6 +245,7 @@ def _axis_result(state: _State, input_size: int | None, window: Window | None) -
     else:
         unknown[EFFECTIVE_STRIDE] = unknown[RECEPTIVE_FIELD]
 
+    position_known = EFFECTIVE_PADDING not in unknown
     padding = None
     if components is not None and EFFECTIVE_PADDING not in unknown:
         first = _interval_at(components, 0)
@@ -267,7 +268,8 @@ def _axis_result(state: _State, input_size: int | None, window: Window | None) -
         pad_after=None if window is None else window.pad_after,
         unknown=unknown,
         receptive_field_min=smallest,
-        components=components if EFFECTIVE_PADDING not in unknown else components,
+        components=components,
+        position_known=position_known,
     )
 
 

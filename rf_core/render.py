@@ -282,5 +282,9 @@ def unknown_notes(analysis: Analysis, layers: Sequence[str] | None = None) -> li
     return [f"Unknown {' and '.join(quantities)}: {reason}." for reason, quantities in notes.items()]
 
 
-# The HTML renderer builds on the helpers above.
-from rf_core.render_html import to_html  # noqa: E402, F401 (re-exported for callers of rf_core.render)
+def to_html(analysis: Analysis, unit: Sequence[int] = (0,)) -> str:
+    """Render the calculator's HTML table; see `rf_core.render_html.to_html`."""
+    # Imported here because render_html builds on this module's helpers.
+    from rf_core.render_html import to_html as render_table
+
+    return render_table(analysis, unit)

@@ -53,7 +53,9 @@ class CalculatorResult:
         return reply
 
 
-def render_calculator(spec: str, input_size: str = "", unit: str = "", printout: str = "") -> CalculatorResult:
+def render_calculator(
+    spec: str, input_size: str = "", unit: str = "", printout: str = "", preset: str = ""
+) -> CalculatorResult:
     """Analyse a spec and render the result table, or describe why the input is invalid.
 
     Args:
@@ -64,11 +66,21 @@ def render_calculator(spec: str, input_size: str = "", unit: str = "", printout:
         printout: Text of PyTorch's `print(model)` for a sequential model. When
             given, it is converted to a spec that replaces `spec`, and the
             result carries that spec.
+        preset: Name of a built-in network whose spec replaces `spec`; the
+            result carries that spec.
 
     Never raises for invalid input: the error is returned instead.
     """
     converted = None
-    if printout.strip():
+    if preset.strip():
+        from rf_core.presets import get_preset
+
+        try:
+            converted = get_preset(preset.strip()).spec
+        except RFError as error:
+            return CalculatorResult(html="", error=error.message)
+        spec = converted
+    elif printout.strip():
         from rf_core.printout import spec_from_printout
 
         try:
@@ -103,10 +115,10 @@ def parse_unit(text: str) -> tuple[int, ...]:
 def render_calculator_json(request_json: str) -> str:
     """Run `render_calculator` on a JSON request and return the JSON reply.
 
-    The request is {"spec": str, "input_size": str, "unit": str} with an
-    optional "printout": str. The reply is {"ok": true, "html": str} or
+    The request is {"spec": str, "input_size": str, "unit": str} with optional
+    "printout" and "preset" strings. The reply is {"ok": true, "html": str} or
     {"ok": false, "error": {"message", "line", "column", "source"}}, plus
-    "spec" when a printout was converted.
+    "spec" when a printout was converted or a preset loaded.
     """
     try:
         request = json.loads(request_json)
@@ -114,12 +126,13 @@ def render_calculator_json(request_json: str) -> str:
         input_size = request.get("input_size", "") or ""
         unit = request.get("unit", "") or ""
         printout = request.get("printout", "") or ""
-        if not all(isinstance(value, str) for value in (spec, input_size, unit, printout)):
-            raise TypeError("spec, input_size, unit and printout must be strings")
+        preset = request.get("preset", "") or ""
+        if not all(isinstance(value, str) for value in (spec, input_size, unit, printout, preset)):
+            raise TypeError("spec, input_size, unit, printout and preset must be strings")
     except RecursionError:
         result = CalculatorResult(html="", error="invalid calculator request: JSON nested too deeply")
     except (ValueError, TypeError, AttributeError) as error:
         result = CalculatorResult(html="", error=f"invalid calculator request: {error}")
     else:
-        result = render_calculator(spec, input_size, unit, printout)
+        result = render_calculator(spec, input_size, unit, printout, preset)
     return json.dumps(result.to_dict())

@@ -234,11 +234,14 @@ def test_field_entirely_in_padding():
     # Height: out = 3 + 4 - 1 + 1 = 7, P = 2. Width: out 3, P = 0.
     assert [a.output_size for a in analysis.layers[0].axes] == [7, 3]
     # Unit (0, 1): height u = v = -2, entirely in the padding, and width 1..1.
+    # No input pixel reaches it, so neither axis has a clipped span.
     field = analysis.unit_field(1, [0, 1])
     assert field.interval == ((-2, -2), (1, 1))
-    assert field.clipped == (None, (1, 1))
+    assert field.clipped == (None, None)
     # Unit (6, 1): height u = v = -2 + 6 = 4 > n - 1 = 2, padding after.
-    assert analysis.unit_field(1, [6, 1]).clipped == (None, (1, 1))
+    assert analysis.unit_field(1, [6, 1]).clipped == (None, None)
+    # Unit (2, 1): height u = v = 0, width 1: pixel (0, 1).
+    assert analysis.unit_field(1, [2, 1]).clipped == ((0, 0), (1, 1))
 
 
 def test_unit_out_of_range():

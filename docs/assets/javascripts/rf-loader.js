@@ -171,8 +171,10 @@ function sendRequest(calculator) {
     input_size: calculator.inputSize.value,
     unit: calculator.unit.value,
     printout: calculator.pendingPrintout,
+    preset: calculator.pendingPreset,
   });
   calculator.pendingPrintout = "";
+  calculator.pendingPreset = "";
 }
 
 function requestWhenReady(calculator) {
@@ -193,6 +195,13 @@ function convertPrintout(calculator) {
   // The worker converts the printout to layers, computes them, and returns both.
   clearTimeout(calculator.debounceTimer);
   calculator.pendingPrintout = calculator.printout.value;
+  requestWhenReady(calculator);
+}
+
+function loadPreset(calculator, name) {
+  // The worker replies with the preset's spec and its table.
+  clearTimeout(calculator.debounceTimer);
+  calculator.pendingPreset = name;
   requestWhenReady(calculator);
 }
 
@@ -246,6 +255,7 @@ function attach(root) {
     latestRequestId: 0,
     waitingForRuntime: false,
     pendingPrintout: "",
+    pendingPreset: "",
   };
   const missing = Object.entries(calculator).filter(([, value]) => value === null);
   if (missing.length > 0) {
@@ -260,6 +270,16 @@ function attach(root) {
   if (pasteBox && calculator.printout && convertButton) {
     pasteBox.hidden = false;
     convertButton.addEventListener("click", () => convertPrintout(calculator));
+  }
+
+  const presetChoice = root.querySelector(".rf-calculator__preset");
+  if (presetChoice) {
+    presetChoice.closest(".rf-calculator__preset-field").hidden = false;
+    presetChoice.addEventListener("change", () => {
+      if (presetChoice.value) {
+        loadPreset(calculator, presetChoice.value);
+      }
+    });
   }
 
   root.dataset.rfAttached = "1";

@@ -5,7 +5,7 @@
 //   {type: "ready"}                   rf_core.widget is imported
 //   {type: "error", reason, fix}      boot failed; the worker stays unusable
 //   {type: "result", id, reply}       reply of rf_core.widget.render_calculator_json
-// Messages received: {type: "compute", id, spec, input_size, unit, printout}.
+// Messages received: {type: "compute", id, spec, input_size, unit, printout, preset}.
 //
 // Every URL comes from the manifest that the build hook writes next to the rf_core
 // archive, and is checked to be on this site's origin before it is fetched.
@@ -214,6 +214,7 @@ function compute(widget, request) {
     input_size: String(request.input_size ?? ""),
     unit: String(request.unit ?? ""),
     printout: String(request.printout ?? ""),
+    preset: String(request.preset ?? ""),
   });
   try {
     return JSON.parse(widget.render_calculator_json(requestJson));
