@@ -194,13 +194,13 @@ def widget_html(
         f'<label for="{prefix}-preset">Built-in network</label>'
         f'<select id="{prefix}-preset" class="rf-calculator__preset">{_preset_options()}</select></span>'
         f"</div></div>"
+        f'<p class="rf-calculator__error" role="alert"{error_attrs}>{error_html}</p>'
+        f'<p class="rf-calculator__status" role="status" aria-live="polite">{_STATUS_BUILT}</p>'
+        f'<div class="rf-calculator__result" aria-live="polite">{table}</div>'
         f'<details class="rf-calculator__paste" hidden><summary>Paste a PyTorch printout</summary>'
         f'<label for="{prefix}-printout">Output of <code>print(model)</code> for a sequential model</label>'
         f'<textarea id="{prefix}-printout" class="rf-calculator__printout" spellcheck="false" rows="6"></textarea>'
         f'<button type="button" class="rf-calculator__convert md-button">Convert to layers</button>'
         f"</details>"
-        f'<p class="rf-calculator__error" role="alert"{error_attrs}>{error_html}</p>'
-        f'<p class="rf-calculator__status" role="status" aria-live="polite">{_STATUS_BUILT}</p>'
-        f'<div class="rf-calculator__result" aria-live="polite">{table}</div>'
         f"</div>"
     )

@@ -406,3 +406,88 @@ def test_file_protocol_shows_serving_hint(
 
     assert "python -m http.server" in status_text
     assert len(rows) >= 2
+
+
+# --- Presets and pasted printouts ----------------------------------------------------
+
+
+def _row_named(calculator: sync_api.Locator, name: str) -> list[str]:
+    rows = [row for row in table_rows(calculator) if len(row) > 1 and row[1] == name]
+    assert len(rows) == 1, f"no single row named {name!r}"
+    return rows[0]
+
+
+def _spans(cell: str) -> list[tuple[int, int]]:
+    """Read the clipped spans of a unit cell, such as '[11, 437] x [-213, 213] clipped: ...'."""
+    text = cell.split("clipped:")[-1]
+    return [(int(first), int(last)) for first, last in re.findall(r"\[(-?\d+), (-?\d+)\]", text)]
+
+
+@pytest.mark.torch
+def test_resnet50_last_stage_in_browser_matches_torch(browser: Browser, site_url: str) -> None:
+    torch_models = pytest.importorskip("torch_models")
+    calculator = open_calculator(browser, site_url)
+    wait_for_status(browser.page, calculator, STATUS_READY)
+
+    # A tall input keeps the central unit's field inside the input along the height,
+    # so the comparison also checks r there: ResNet-50 (torchvision) has r = 427 at
+    # layer4, and 427 + 64 = 491 rows leave room on both sides.
+    calculator.locator(".rf-calculator__input-size").fill("491x96")
+    calculator.locator(".rf-calculator__unit").fill("7,1")
+    calculator.locator(".rf-calculator__preset").select_option("resnet50")
+    wait_for_status(browser.page, calculator, STATUS_COMPUTED)
+    row = _row_named(calculator, "layer4.2")
+    browser_spans = _spans(row[-1])
+
+    measured = torch_models.measure_span(
+        torch_models.build_model("resnet50"), (1, 1, 491, 96), (7, 1), layer="layer4.2"
+    )
+    assert browser_spans == measured
+    assert first_int(row[RECEPTIVE_FIELD_COLUMN]) == measured[0][1] - measured[0][0] + 1
+    assert "conv k=7 s=2 p=3 name=conv1" in calculator.locator(".rf-calculator__spec").input_value()
+
+
+SEQUENTIAL_PRINTOUT = """Sequential(
+  (0): Conv2d(3, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))
+  (1): ReLU(inplace=True)
+  (2): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+)"""
+
+RESIDUAL_PRINTOUT = """Bottleneck(
+  (conv1): Conv2d(64, 64, kernel_size=(1, 1), stride=(1, 1), bias=False)
+  (downsample): Sequential(
+    (0): Conv2d(64, 256, kernel_size=(1, 1), stride=(1, 1), bias=False)
+  )
+)"""
+
+
+def test_pasted_printout_becomes_layers(browser: Browser, site_url: str) -> None:
+    calculator = open_calculator(browser, site_url)
+    wait_for_status(browser.page, calculator, STATUS_READY)
+    calculator.locator(".rf-calculator__paste summary").click()
+    calculator.locator(".rf-calculator__printout").fill(SEQUENTIAL_PRINTOUT)
+    calculator.locator(".rf-calculator__input-size").fill("32")
+    calculator.locator(".rf-calculator__convert").click()
+    wait_for_status(browser.page, calculator, STATUS_COMPUTED)
+
+    spec = calculator.locator(".rf-calculator__spec").input_value()
+    rows = table_rows(calculator)
+    # Conv on 32: floor((32 + 2 - 3) / 2) + 1 = 16 units, r = 3, S = 2.
+    # Max pool: 16 / 2 = 8 units, r = 3 + (2 - 1) * 2 = 5, S = 4.
+    assert "conv k=3 s=2 p=1" in spec
+    assert rows[-1][3] == "8"
+    assert rows[-1][RECEPTIVE_FIELD_COLUMN] == "5"
+
+
+def test_printout_with_branches_rejected(browser: Browser, site_url: str) -> None:
+    calculator = open_calculator(browser, site_url)
+    wait_for_status(browser.page, calculator, STATUS_READY)
+    rows_before = table_rows(calculator)
+    calculator.locator(".rf-calculator__paste summary").click()
+    calculator.locator(".rf-calculator__printout").fill(RESIDUAL_PRINTOUT)
+    calculator.locator(".rf-calculator__convert").click()
+
+    error = calculator.locator(".rf-calculator__error")
+    sync_api.expect(error).to_be_visible(timeout=BOOT_TIMEOUT_MS)
+    assert "print order is not data flow" in (error.text_content() or "").lower()
+    assert table_rows(calculator) == rows_before
