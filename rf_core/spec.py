@@ -12,114 +12,27 @@ Options take one value for every axis (`k=3`) or one per axis, height first
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rf_core.errors import LayerError, SpecError
-from rf_core.layers import ALL_KINDS, MAX_VALUE, PASS_THROUGH_KINDS, AxisParams, Layer
+from rf_core.layers import ALL_KINDS, MAX_VALUE, AxisParams, Layer
 from rf_core.network import Network
+from rf_core.spec_keywords import DEFAULT_OPTIONS, KIND_ALIASES, OPTION_ALIASES, VALID_OPTIONS
+from rf_core.spec_values import (
+    MAX_DIGITS,
+    AxisCount,
+    Token,
+    parse_integer,
+    parse_numbers,
+    parse_padding,
+    parse_resize,
+)
 
-#: Accepted spellings of each layer kind, lower-cased.
-KIND_ALIASES = {
-    "conv": "conv",
-    "conv1d": "conv",
-    "conv2d": "conv",
-    "conv3d": "conv",
-    "maxpool": "maxpool",
-    "maxpool1d": "maxpool",
-    "maxpool2d": "maxpool",
-    "maxpool3d": "maxpool",
-    "avgpool": "avgpool",
-    "avgpool1d": "avgpool",
-    "avgpool2d": "avgpool",
-    "avgpool3d": "avgpool",
-    "bn": "batchnorm",
-    "batchnorm1d": "batchnorm",
-    "batchnorm2d": "batchnorm",
-    "batchnorm3d": "batchnorm",
-    "leaky_relu": "leakyrelu",
-    "dropout2d": "dropout",
-    "localresponsenorm": "lrn",
-    "convt": "convt",
-    "deconv": "convt",
-    "convtranspose": "convt",
-    "convtranspose1d": "convt",
-    "convtranspose2d": "convt",
-    "convtranspose3d": "convt",
-    "upsample": "upsample",
-    "pad": "pad",
-    "zeropad": "pad",
-    "crop": "crop",
-    "globalpool": "globalpool",
-    "globalavgpool": "globalpool",
-    "globalmaxpool": "globalpool",
-    "adaptivepool": "adaptivepool",
-    "adaptiveavgpool": "adaptivepool",
-    "adaptiveavgpool1d": "adaptivepool",
-    "adaptiveavgpool2d": "adaptivepool",
-    "adaptivemaxpool": "adaptivepool",
-    "adaptivemaxpool1d": "adaptivepool",
-    "adaptivemaxpool2d": "adaptivepool",
-    "fc": "fc",
-    "linear": "fc",
-    "dense": "fc",
-    "add": "add",
-    "sum": "add",
-    "concat": "concat",
-    "cat": "concat",
-    **{kind: kind for kind in PASS_THROUGH_KINDS},
-}
-
-#: Option spellings, mapped to the short name used in messages.
-OPTION_ALIASES = {
-    "k": "k",
-    "kernel": "k",
-    "s": "s",
-    "stride": "s",
-    "p": "p",
-    "pad": "p",
-    "padding": "p",
-    "d": "d",
-    "dilation": "d",
-    "name": "name",
-    "ceil": "ceil",
-    "from": "from",
-    "g": "g",
-    "groups": "g",
-    "op": "op",
-    "output_padding": "op",
-    "f": "f",
-    "scale": "f",
-    "o": "o",
-    "output_size": "o",
-    "c": "c",
-    "crop": "c",
-}
-
-VALID_OPTIONS = {
-    "conv": ("k", "s", "p", "d", "g", "name", "from"),
-    "maxpool": ("k", "s", "p", "d", "ceil", "name", "from"),
-    "avgpool": ("k", "s", "p", "ceil", "name", "from"),
-    "convt": ("k", "s", "p", "op", "d", "g", "name", "from"),
-    "upsample": ("f", "name", "from"),
-    "pad": ("p", "name", "from"),
-    "crop": ("c", "name", "from"),
-    "adaptivepool": ("o", "name", "from"),
-}
-
-#: Options of every other kind (pass-through, merge, global pooling, fc).
-DEFAULT_OPTIONS = ("name", "from")
-
-_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
-_INTEGER_PATTERN = re.compile(r"-?[0-9]+\Z")
+#: Valid layer names. A name may start with a digit, as torch module paths such as `0.1` do, because
+#: names appear only after `name=` and in `from=`, where no number is expected.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 # ASCII digits only: str.isdigit() also accepts characters such as '²' that int() rejects.
 _DIGITS_PATTERN = re.compile(r"[0-9]+\Z")
-_MAX_DIGITS = len(str(MAX_VALUE)) + 1
-
-
-@dataclass(frozen=True)
-class _Token:
-    text: str
-    column: int
 
 
 def parse_spec(text: str) -> Network:
@@ -132,7 +45,7 @@ def parse_spec(text: str) -> Network:
     layers: list[Layer] = []
     input_size: tuple[int, ...] | None = None
     input_line: int | None = None
-    axes = _AxisCount()
+    axes = AxisCount()
     names: dict[str, int] = {}
 
     for line_number, raw_line in enumerate(text.splitlines(), start=1):
@@ -177,7 +90,7 @@ def parse_size(text: str, *, what: str = "input size") -> tuple[int, ...]:
         SpecError: the text is not 1 to 3 whole numbers from 1 up, joined by `x`.
     """
     parts = text.strip().lower().split("x")
-    if not 1 <= len(parts) <= 3 or not all(_DIGITS_PATTERN.match(part) and len(part) <= _MAX_DIGITS for part in parts):
+    if not 1 <= len(parts) <= 3 or not all(_DIGITS_PATTERN.match(part) and len(part) <= MAX_DIGITS for part in parts):
         raise SpecError(f"{what} {text!r} is malformed; write a whole number such as 224, or HxW such as 224x320")
     values = tuple(int(part) for part in parts)
     for value in values:
@@ -186,33 +99,11 @@ def parse_size(text: str, *, what: str = "input size") -> tuple[int, ...]:
     return values
 
 
-def _tokenize(text: str) -> list[_Token]:
-    return [_Token(match.group(), match.start() + 1) for match in re.finditer(r"\S+", text)]
+def _tokenize(text: str) -> list[Token]:
+    return [Token(match.group(), match.start() + 1) for match in re.finditer(r"\S+", text)]
 
 
-class _AxisCount:
-    """Tracks the number of per-axis entries so that 2-D and 3-D values are not mixed."""
-
-    def __init__(self) -> None:
-        self.count: int | None = None
-        self.where = ""
-
-    def check(self, count: int, text: str, line: int, column: int) -> None:
-        if count == 1:
-            return
-        if self.count is None:
-            self.count, self.where = count, f"{text!r} on line {line}"
-            return
-        if count != self.count:
-            raise SpecError(
-                f"{text!r} has {count} per-axis values but {self.where} has {self.count}; "
-                "give every per-axis value the same number of entries",
-                line=line,
-                column=column,
-            )
-
-
-def _parse_input(tokens: list[_Token], line: int, axes: _AxisCount) -> tuple[int, ...]:
+def _parse_input(tokens: list[Token], line: int, axes: AxisCount) -> tuple[int, ...]:
     if len(tokens) != 2:
         column = tokens[2].column if len(tokens) > 2 else tokens[0].column
         raise SpecError(
@@ -227,7 +118,7 @@ def _parse_input(tokens: list[_Token], line: int, axes: _AxisCount) -> tuple[int
     return size
 
 
-def _parse_layer(tokens: list[_Token], line: int, axes: _AxisCount) -> Layer:
+def _parse_layer(tokens: list[Token], line: int, axes: AxisCount) -> Layer:
     head = tokens[0]
     kind = KIND_ALIASES.get(head.text.lower())
     if kind is None:
@@ -238,7 +129,7 @@ def _parse_layer(tokens: list[_Token], line: int, axes: _AxisCount) -> Layer:
         )
 
     valid = VALID_OPTIONS.get(kind, DEFAULT_OPTIONS)
-    options: dict[str, tuple[str, _Token]] = {}
+    options: dict[str, tuple[str, Token]] = {}
     for token in tokens[1:]:
         key, has_value, value = token.text.partition("=")
         option = OPTION_ALIASES.get(key.lower())
@@ -258,19 +149,19 @@ def _parse_layer(tokens: list[_Token], line: int, axes: _AxisCount) -> Layer:
         options[option] = (value, token)
 
     if kind in ("upsample", "pad", "crop", "adaptivepool"):
-        return _make_layer(kind, options, line, head, _parse_resize(kind, options, line, head, axes), "explicit")
+        return _make_layer(kind, options, line, head, parse_resize(kind, options, line, head, axes), "explicit")
     if kind not in VALID_OPTIONS:
         return _make_layer(kind, options, line, head, (AxisParams(),), "explicit")
     if "k" not in options:
         raise SpecError(f"{kind} needs a kernel size, such as k=3", line=line, column=head.column)
 
-    kernel = _parse_numbers(options, "k", line, axes)
+    kernel = parse_numbers(options, "k", line, axes)
     # PyTorch's pooling layers default the stride to the kernel size.
     default_stride = kernel if kind in ("maxpool", "avgpool") else (1,)
-    stride = _parse_numbers(options, "s", line, axes) if "s" in options else default_stride
-    dilation = _parse_numbers(options, "d", line, axes) if "d" in options else (1,)
-    padding_mode, padding = _parse_padding(options, line, axes)
-    output_padding = _parse_numbers(options, "op", line, axes) if "op" in options else (0,)
+    stride = parse_numbers(options, "s", line, axes) if "s" in options else default_stride
+    dilation = parse_numbers(options, "d", line, axes) if "d" in options else (1,)
+    padding_mode, padding = parse_padding(options, line, axes)
+    output_padding = parse_numbers(options, "op", line, axes) if "op" in options else (0,)
     if kind == "convt" and padding_mode == "same":
         raise SpecError(
             "convt takes explicit padding, not p=same; give the padding of its PyTorch ConvTranspose, such as p=1",
@@ -293,41 +184,20 @@ def _parse_layer(tokens: list[_Token], line: int, axes: _AxisCount) -> Layer:
     return _make_layer(kind, options, line, head, params, padding_mode)
 
 
-def _parse_resize(
-    kind: str, options: dict[str, tuple[str, _Token]], line: int, head: _Token, axes: _AxisCount
-) -> tuple[AxisParams, ...]:
-    """Parse the one option of upsample (f), pad (p), crop (c) and adaptivepool (o)."""
-    option = {"upsample": "f", "pad": "p", "crop": "c", "adaptivepool": "o"}[kind]
-    example = {"f": "f=2", "p": "p=1 or p=0:1", "c": "c=1 or c=0:1", "o": "o=7"}[option]
-    if option not in options:
-        raise SpecError(f"{kind} needs {option}, such as {example}", line=line, column=head.column)
-    if option in ("p", "c"):
-        if option == "c":
-            options["p"] = options["c"]
-        mode, pads = _parse_padding(options, line, axes)
-        if mode != "explicit":
-            raise SpecError(f"{kind} takes a number of pixels, such as {example}", line=line, column=options[option][1].column)
-        return tuple(AxisParams(pad_before=before, pad_after=after) for before, after in pads)
-    values = _parse_numbers(options, option, line, axes)
-    if option == "f":
-        return tuple(AxisParams(factor=value) for value in values)
-    return tuple(AxisParams(output_size=value) for value in values)
-
-
 def _make_layer(
     kind: str,
-    options: dict[str, tuple[str, _Token]],
+    options: dict[str, tuple[str, Token]],
     line: int,
-    head: _Token,
+    head: Token,
     params: tuple[AxisParams, ...],
     padding_mode: str,
 ) -> Layer:
     name = ""
     if "name" in options:
         name, token = options["name"]
-        if not _NAME_PATTERN.match(name):
+        if not NAME_PATTERN.match(name):
             raise SpecError(
-                f"layer name {name!r} is invalid; use letters, digits, '_', '.' or '-', starting with a letter",
+                f"layer name {name!r} is invalid; use letters, digits, '_', '.' or '-', starting with a letter, digit or '_'",
                 line=line,
                 column=token.column + len("name="),
             )
@@ -336,7 +206,7 @@ def _make_layer(
         text, token = options["from"]
         inputs = tuple(text.split(","))
         for source in inputs:
-            if not _NAME_PATTERN.match(source):
+            if not NAME_PATTERN.match(source):
                 raise SpecError(
                     f"input name {source!r} in from={text} is invalid; list layer names separated by commas, "
                     "such as from=conv1,shortcut",
@@ -345,7 +215,7 @@ def _make_layer(
                 )
     groups = 1
     if "g" in options:
-        groups = _parse_integer(options["g"][0], "g", options["g"][0], line, options["g"][1].column)
+        groups = parse_integer(options["g"][0], "g", options["g"][0], line, options["g"][1].column)
     try:
         return Layer(
             kind=kind,
@@ -365,47 +235,6 @@ def _make_layer(
 
 def _pick(values: tuple, axis: int):
     return values[0] if len(values) == 1 else values[axis]
-
-
-def _parse_numbers(options: dict[str, tuple[str, _Token]], option: str, line: int, axes: _AxisCount) -> tuple[int, ...]:
-    text, token = options[option]
-    column = token.column + token.text.index("=") + 1
-    parts = text.split("x")
-    axes.check(len(parts), token.text, line, column)
-    return tuple(_parse_integer(part, option, text, line, column) for part in parts)
-
-
-def _parse_integer(part: str, option: str, whole: str, line: int, column: int) -> int:
-    if not _INTEGER_PATTERN.match(part):
-        raise SpecError(
-            f"malformed number {whole!r} for {option}; write a whole number such as {option}=3, "
-            f"or one per axis such as {option}=3x5",
-            line=line,
-            column=column,
-        )
-    if len(part.lstrip("-")) > _MAX_DIGITS:
-        raise SpecError(f"number {whole!r} for {option} is too large; the limit is {MAX_VALUE}", line=line, column=column)
-    return int(part)
-
-
-def _parse_padding(
-    options: dict[str, tuple[str, _Token]], line: int, axes: _AxisCount
-) -> tuple[str, tuple[tuple[int, int], ...]]:
-    if "p" not in options:
-        return "explicit", ((0, 0),)
-    text, token = options["p"]
-    if text.lower() in ("same", "valid"):
-        return text.lower(), ((0, 0),)
-    column = token.column + token.text.index("=") + 1
-    parts = text.split("x")
-    axes.check(len(parts), token.text, line, column)
-    pads = []
-    for part in parts:
-        before, colon, after = part.partition(":")
-        first = _parse_integer(before, "p", text, line, column)
-        second = _parse_integer(after, "p", text, line, column) if colon else first
-        pads.append((first, second))
-    return "explicit", tuple(pads)
 
 
 def _name_layers(layers: list[Layer]) -> list[Layer]:

@@ -91,22 +91,23 @@ def test_alexnet_printout_analyses():
     assert analysis.layer("classifier.6").axes[0].output_size == 1
 
 
-def test_sequential_names_get_underscore():
+def test_sequential_names_are_module_paths():
     spec = spec_from_printout(DECODER_PRINTOUT.replace("  (4): Conv1d(4, 4, kernel_size=(3,), stride=(1,))\n", ""))
-    assert spec.splitlines()[0] == "convt k=4 s=2 p=1 op=1 name=_0"
-    assert "upsample f=2 name=_1" in spec.splitlines()
+    assert spec.splitlines()[0] == "convt k=4 s=2 p=1 op=1 name=0"
+    assert "upsample f=2 name=1" in spec.splitlines()
+    assert parse_spec(spec).layers[0].name == "0"
 
 
 def test_repeated_modules_expand():
     spec = spec_from_printout(DECODER_PRINTOUT.replace("  (4): Conv1d(4, 4, kernel_size=(3,), stride=(1,))\n", ""))
-    assert "relu name=_2.0\nrelu name=_2.1\n" in spec
+    assert "relu name=2.0\nrelu name=2.1\n" in spec
 
 
 def test_avgpool_ceil_mode_noted():
     spec = spec_from_printout(DECODER_PRINTOUT.replace("  (4): Conv1d(4, 4, kernel_size=(3,), stride=(1,))\n", ""))
     lines = spec.splitlines()
-    position = lines.index("avgpool k=2 name=_3")
-    assert lines[position - 1].startswith("# _3: print(model) does not show the ceil_mode of AvgPool2d")
+    position = lines.index("avgpool k=2 name=3")
+    assert lines[position - 1].startswith("# 3: print(model) does not show the ceil_mode of AvgPool2d")
 
 
 def test_mixed_axis_counts_rejected():
@@ -188,16 +189,16 @@ def test_padding_modules_convert():
         ")\n"
     )
     lines = spec_from_printout(printout).splitlines()
-    assert lines[0] == "pad p=0:1x1:2 name=_0"
-    assert lines[1].startswith("# _1: its reflection padding is taken as zero padding")
-    assert lines[2] == "pad p=2 name=_1"
-    assert lines[3] == "crop c=0x1 name=_2"
-    assert lines[5] == "conv k=3 p=same name=_3"
+    assert lines[0] == "pad p=0:1x1:2 name=0"
+    assert lines[1].startswith("# 1: its reflection padding is taken as zero padding")
+    assert lines[2] == "pad p=2 name=1"
+    assert lines[3] == "crop c=0x1 name=2"
+    assert lines[5] == "conv k=3 p=same name=3"
 
 
 def test_global_pool_and_flatten():
     printout = "Sequential(\n  (0): AdaptiveAvgPool2d(output_size=(1, 1))\n  (1): Flatten(start_dim=1, end_dim=-1)\n)\n"
-    assert spec_from_printout(printout) == "globalpool name=_0\nidentity name=_1\n"
+    assert spec_from_printout(printout) == "globalpool name=0\nidentity name=1\n"
 
 
 def test_single_leaf_printout():
@@ -239,11 +240,10 @@ def assert_printout_matches_torch(torch, model, input_shape) -> str:
     spatial = input_shape[2:]
     analysis = analyze(parse_spec(f"input {'x'.join(map(str, spatial))}\n{spec}"))
     for path, shape in leaf_shapes(torch, model, input_shape).items():
-        name = "_" + path if path[0].isdigit() else path
-        sizes = tuple(axis.output_size for axis in analysis.layer(name).axes)
+        sizes = tuple(axis.output_size for axis in analysis.layer(path).axes)
         if len(shape) == len(input_shape):
             assert sizes == shape[2:], f"{path}: rf_core {sizes}, torch {shape[2:]}"
-        elif analysis.layer(name).layer.kind == "fc":
+        elif analysis.layer(path).layer.kind == "fc":
             assert sizes == (1,) * len(spatial), f"{path}: a fully connected layer has one unit per axis"
     return spec
 
@@ -266,8 +266,8 @@ def test_alexnet_like_sequential_matches_torch():
         nn.Linear(8 * 36, 10),
     )
     spec = assert_printout_matches_torch(torch, model, (1, 3, 227, 227))
-    assert "conv k=5 p=2 g=2 name=_4" in spec.splitlines()
-    assert "maxpool k=3 s=2 ceil name=_6" in spec.splitlines()
+    assert "conv k=5 p=2 g=2 name=4" in spec.splitlines()
+    assert "maxpool k=3 s=2 ceil name=6" in spec.splitlines()
 
 
 class _VGGLike:
@@ -317,7 +317,7 @@ def test_decoder_sequential_matches_torch():
         nn.ReflectionPad2d(1),
     )
     spec = assert_printout_matches_torch(torch, model, (1, 3, 13, 10))
-    assert "upsample f=3x2 name=_4" in spec.splitlines()
+    assert "upsample f=3x2 name=4" in spec.splitlines()
 
 
 @pytest.mark.torch

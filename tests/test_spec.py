@@ -333,12 +333,20 @@ def test_duplicate_name_column():
 
 
 def test_invalid_name():
-    spec = "conv k=3 name=1st"
+    spec = "conv k=3 name=-x"
     error = parse_error(spec, SpecError)
 
-    assert text_at(spec, error).startswith("1st")
-    assert "'1st'" in error.message
-    assert "starting with a letter" in error.message
+    assert text_at(spec, error).startswith("-x")
+    assert "'-x'" in error.message
+    assert "starting with a letter, digit or '_'" in error.message
+
+
+def test_names_starting_with_digit():
+    # Torch module paths such as `0` and `1.2` are valid names, in name= and in from=.
+    network = parse_spec("conv k=3 name=0\nrelu name=1.2\nadd name=2 from=0,1.2")
+
+    assert [layer.name for layer in network.layers] == ["0", "1.2", "2"]
+    assert network.layers[2].inputs == ("0", "1.2")
 
 
 def test_pool_padding_over_half_window():

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from rf_core import RFError, analyze, parse_spec
-from rf_core.printout import layer_name
+from rf_core.spec_writer import layer_name
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -240,15 +240,15 @@ def test_chain_layer_kinds_and_names():
     network = network_from_module(chain(), (1, 3, 37, 41))
     kinds = [(layer.name, layer.kind) for layer in network.layers]
     assert kinds == [
-        ("_0", "conv"),
-        ("_1", "batchnorm"),
-        ("_2", "relu"),
-        ("_3", "maxpool"),
-        ("_4", "conv"),
-        ("_5", "relu"),
-        ("_6", "conv"),
-        ("_7", "dropout"),
-        ("_8", "identity"),
+        ("0", "conv"),
+        ("1", "batchnorm"),
+        ("2", "relu"),
+        ("3", "maxpool"),
+        ("4", "conv"),
+        ("5", "relu"),
+        ("6", "conv"),
+        ("7", "dropout"),
+        ("8", "identity"),
     ]
     assert all(layer.inputs == () for layer in network.layers)
     assert network.input_size == (37, 41)
@@ -303,7 +303,7 @@ def test_inception_field_matches_gradient():
 
 def test_nested_sequentials_use_module_paths():
     network = network_from_module(nested(), (1, 3, 33, 33))
-    assert [layer.name for layer in network.layers] == ["_0.0", "_0.1", "_1.0.0", "_1.0.1", "_1.1", "_2"]
+    assert [layer.name for layer in network.layers] == ["0.0", "0.1", "1.0.0", "1.0.1", "1.1", "2"]
 
 
 def test_nested_sequentials_match_torch():
@@ -509,7 +509,7 @@ def test_unknown_module_names_path_and_type():
 def test_declared_pass_through_is_identity(declared):
     network = network_from_module(with_pixel_shuffle(), (1, 3, 16, 16), pass_through=declared)
     assert network.layers[2].kind == "identity"
-    assert network.layers[2].name == "_2"
+    assert network.layers[2].name == "2"
 
 
 def test_pass_through_unknown_path_rejected():
@@ -597,7 +597,7 @@ def test_invalid_input_shape_rejected():
 
 def test_leaf_module_as_model():
     network = network_from_module(nn.Conv1d(1, 1, 3, stride=2), (1, 1, 9))
-    assert [(layer.name, layer.kind) for layer in network.layers] == [("_0", "conv")]
+    assert [(layer.name, layer.kind) for layer in network.layers] == [("0", "conv")]
 
 
 def test_training_flags_restored():
