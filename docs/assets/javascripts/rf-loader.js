@@ -163,6 +163,7 @@ function sendRequest(calculator) {
   calculator.waitingForRuntime = false;
   const id = nextRequestId++;
   calculator.latestRequestId = id;
+  calculator.requestStart = performance.now();
   pendingRequests.set(id, calculator);
   runtime.worker.postMessage({
     type: "compute",
@@ -224,6 +225,10 @@ function handleResult(id, reply) {
     return; // The calculator has sent a newer request, or the page has changed.
   }
 
+  // Milliseconds from sending the request to its reply, read by the benchmark script.
+  calculator.root.dataset.rfComputeMs = (performance.now() - calculator.requestStart).toFixed(2);
+  calculator.root.dataset.rfResults = String(Number(calculator.root.dataset.rfResults || 0) + 1);
+
   if (reply && typeof reply.spec === "string") {
     calculator.spec.value = reply.spec;
   }
@@ -256,6 +261,7 @@ function attach(root) {
     waitingForRuntime: false,
     pendingPrintout: "",
     pendingPreset: "",
+    requestStart: 0,
   };
   const missing = Object.entries(calculator).filter(([, value]) => value === null);
   if (missing.length > 0) {
