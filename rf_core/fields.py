@@ -90,13 +90,14 @@ def compose(field: Periodic, window: Periodic) -> Periodic:
             first.append(None)
             last.append(None)
             continue
-        first.append(_first_known(field, low, high))
-        last.append(_last_known(field, low, high))
+        first.append(first_known(field, low, high))
+        last.append(last_known(field, low, high))
     return Periodic(period, shift, tuple(first), tuple(last))
 
 
-def _first_known(field: Periodic, low: int, high: int) -> int | None:
-    # Units with an empty field repeat with the period, so one period of search suffices.
+def first_known(field: Periodic, low: int, high: int) -> int | None:
+    """Return the smallest first value over units low..high, skipping empty units; None if all are empty."""
+    # Units with an empty range repeat with the period, so one period of search suffices.
     for unit in range(low, min(high, low + field.period - 1) + 1):
         value = field.first_at(unit)
         if value is not None:
@@ -104,7 +105,8 @@ def _first_known(field: Periodic, low: int, high: int) -> int | None:
     return None
 
 
-def _last_known(field: Periodic, low: int, high: int) -> int | None:
+def last_known(field: Periodic, low: int, high: int) -> int | None:
+    """Return the largest last value over units low..high, skipping empty units; None if all are empty."""
     for unit in range(high, max(low, high - field.period + 1) - 1, -1):
         value = field.last_at(unit)
         if value is not None:
