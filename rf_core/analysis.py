@@ -208,20 +208,26 @@ def broadcast_unit(unit: Sequence[int], num_axes: int) -> tuple[int, ...]:
     if len(indices) == 1:
         indices = indices * num_axes
     if len(indices) != num_axes:
-        raise RFError(f"unit {','.join(map(str, unit))} has {len(unit)} indices; give 1 or {num_axes}")
+        raise RFError(
+            f"unit {','.join(map(str, unit))} has {len(unit)} indices but the network has {num_axes} "
+            f"spatial {'axis' if num_axes == 1 else 'axes'}; give one index, or {num_axes}"
+        )
     for index in indices:
         if index < 0:
             raise RFError(f"unit index {index} is negative; unit indices start at 0")
     return indices
 
 
-def analyze(network: Network, input_size: Sequence[int] | None = None) -> Analysis:
+def analyze(network: Network, input_size: Sequence[int] | None = None, *, num_axes: int | None = None) -> Analysis:
     """Compute per-layer, per-axis results for a network.
 
     Args:
         network: The network to analyse.
         input_size: Input size per axis, or a single size for every axis. It
             overrides the network's own input size; None keeps that one.
+        num_axes: Number of axes to report for a network whose every value is
+            a single number, such as 2 for a square 2-D network written with
+            scalars. Ignored when the network or the input size fixes the count.
 
     Raises:
         OutputSizeError: a layer would have fewer than one output unit. The
@@ -234,6 +240,7 @@ def analyze(network: Network, input_size: Sequence[int] | None = None) -> Analys
     size = tuple(input_size) if input_size is not None else network.input_size
     if size is not None:
         validate_input_size(size)
+    requested_axes = num_axes
     num_axes = network.num_axes
     if size is not None and len(size) > 1:
         if network.num_axes > 1 and len(size) != network.num_axes:
@@ -242,6 +249,8 @@ def analyze(network: Network, input_size: Sequence[int] | None = None) -> Analys
                 f"but the layers have {network.num_axes}; give {network.num_axes} sizes"
             )
         num_axes = len(size)
+    elif num_axes == 1 and requested_axes is not None:
+        num_axes = requested_axes
     sizes = None
     if size is not None:
         sizes = size * num_axes if len(size) == 1 else size

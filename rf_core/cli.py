@@ -89,14 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _analyze(arguments: argparse.Namespace) -> str:
     network = parse_spec(_read_spec(arguments.spec))
     size = parse_size(arguments.input_size) if arguments.input_size is not None else None
-    analysis = analyze(network, size)
+    unit = parse_unit(arguments.unit) if arguments.unit is not None else None
+    # A unit with one index per axis makes a network written with scalars report that many axes.
+    analysis = analyze(network, size, num_axes=len(unit) if unit else None)
     options: dict = {}
     if arguments.endpoint:
         for name in arguments.endpoint:
             analysis.layer(name)
         options["layers"] = arguments.endpoint
-    if arguments.unit is not None:
-        options["unit"] = parse_unit(arguments.unit)
+    if unit is not None:
+        options["unit"] = unit
     return FORMATS[arguments.format](analysis, **options)
 
 

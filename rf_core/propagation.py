@@ -164,37 +164,49 @@ def _is_even(components: Sequence[fieldmaps.Periodic]) -> bool:
 
 
 def _alignment_notes(label: str, inputs: list[_State], names: list[str], where: str, even: bool) -> list[str]:
-    """Describe every input whose fields are placed differently from the first input's.
+    """Describe, in one note, the inputs whose fields are placed differently from the first input's.
 
     `even` says whether the merged fields are still evenly placed and of one size,
     as when two paths have the same effective stride but differently centred fields.
     """
-    notes = []
     reference = inputs[0].components or ()
+    reference_slope = _slope_text(reference)
+    disagreeing = []
     for name, state in zip(names[1:], inputs[1:]):
         components = state.components or ()
-        slopes = (_slope_text(reference), _slope_text(components))
         period = _common_period(tuple(reference) + tuple(components))
         centres = [(_centre(reference, unit), _centre(components, unit)) for unit in range(period)]
-        if slopes[0] == slopes[1] and all(a == b for a, b in centres):
+        if _slope_text(components) == reference_slope and all(a == b for a, b in centres):
             continue
-        first, other = centres[0]
-        if even:
-            meaning = (
-                "Each unit's merged field is the union of both fields, which has the same size and "
-                "spacing for every unit, so r is the size of that union"
-            )
-        else:
-            meaning = (
-                "Their units look at differently placed input regions, so the merged field changes from unit "
-                "to unit: each unit's interval is the union over the paths, and r is the largest over the units"
-            )
-        notes.append(
-            f"{label} is misaligned{where}: inputs {names[0]!r} and {name!r} have effective strides "
-            f"{slopes[0]} and {slopes[1]}, and their unit 0 fields are centred at {_number(first)} and "
-            f"{_number(other)}. {meaning}"
+        disagreeing.append((name, _slope_text(components), centres[0][1]))
+    if not disagreeing:
+        return []
+
+    reference_centre = _number(_centre(reference, 0))
+    if len(disagreeing) == 1:
+        name, slope, centre = disagreeing[0]
+        facts = (
+            f"inputs {names[0]!r} and {name!r} have effective strides {reference_slope} and {slope}, "
+            f"and their unit 0 fields are centred at {reference_centre} and {_number(centre)}"
         )
-    return notes
+    else:
+        listed = ", ".join(f"{name!r} ({slope}, {_number(centre)})" for name, slope, centre in disagreeing[:4])
+        more = f" and {len(disagreeing) - 4} more" if len(disagreeing) > 4 else ""
+        facts = (
+            f"input {names[0]!r} has effective stride {reference_slope} and its unit 0 field is centred at "
+            f"{reference_centre}, but {listed}{more} differ (effective stride, centre)"
+        )
+    if even:
+        meaning = (
+            "Each unit's merged field is the union of the paths' fields, which has the same size and "
+            "spacing for every unit, so r is the size of that union"
+        )
+    else:
+        meaning = (
+            "Their units look at differently placed input regions, so the merged field changes from unit "
+            "to unit: each unit's interval is the union over the paths, and r is the largest over the units"
+        )
+    return [f"{label} is misaligned{where}: {facts}. {meaning}"]
 
 
 def _slope_text(components: Sequence[fieldmaps.Periodic]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -201,7 +202,16 @@ def to_json(analysis: Analysis, *, layers: Sequence[str] | None = None, unit: Se
             entry["unit"] = _json_unit(analysis, result, unit)
         entries.append(entry)
     document = {"input_size": list(analysis.input_size) if analysis.input_size else None, "layers": entries}
-    return json.dumps(document, indent=2)
+    return _NUMBER_LIST.sub(_join_number_list, json.dumps(document, indent=2))
+
+
+# A JSON list of numbers and nulls, spread over lines by json.dumps(indent=2).
+_NUMBER_LIST = re.compile(r"\[\s+((?:-?[0-9.e+]+|null)(?:,\s+(?:-?[0-9.e+]+|null))*)\s+\]")
+
+
+def _join_number_list(match: re.Match) -> str:
+    """Put a list of numbers on one line: [224, 224] rather than one number per line."""
+    return "[" + ", ".join(item.strip() for item in match.group(1).split(",")) + "]"
 
 
 def _json_unit(analysis: Analysis, result: LayerResult, unit: Sequence[int]) -> dict | None:
@@ -240,7 +250,7 @@ def to_markdown(analysis: Analysis, *, layers: Sequence[str] | None = None, unit
     lines.append("|" + "|".join("---" if index in (1, 2) else "--:" for index in range(len(header))) + "|")
     for row in rows:
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
-    notes = unknown_notes(analysis, layers) + layer_notes_of(analysis, layers)
+    notes = unknown_notes(analysis, layers) + layer_notes_of(analysis, layers) + unit_notes(analysis, unit, layers)
     if notes:
         lines.append("")
         lines.extend(f"- {note}" for note in notes)
@@ -258,12 +268,33 @@ def to_text(analysis: Analysis, *, layers: Sequence[str] | None = None, unit: Se
             padded.append(cell.ljust(width) if index in (1, 2) else cell.rjust(width))
         lines.append("  ".join(padded).rstrip())
     unknown = unknown_notes(analysis, layers)
-    others = layer_notes_of(analysis, layers)
+    others = layer_notes_of(analysis, layers) + unit_notes(analysis, unit, layers)
     if unknown or others:
         lines.append("")
         lines.extend(f"? {note}" for note in unknown)
         lines.extend(f"- {note}" for note in others)
     return "\n".join(lines) + "\n"
+
+
+def unit_notes(analysis: Analysis, unit: Sequence[int] | None, layers: Sequence[str] | None = None) -> list[str]:
+    """Return a sentence naming the kept layers that do not have the unit, if any."""
+    if unit is None:
+        return []
+    indices = broadcast_unit(unit, analysis.num_axes)
+    missing = [result for _, result in _selected(analysis, layers) if not unit_in_layer(result, indices)]
+    if not missing:
+        return []
+    label = ",".join(map(str, indices))
+    listed = ", ".join(
+        f"{result.layer.name or result.layer.kind} ({format_axes([axis.output_size for axis in result.axes])})"
+        for result in missing[:3]
+    )
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    verb = "has" if len(missing) == 1 else "have"
+    return [
+        f"Unit {label} is outside {listed}{more}, which {verb} fewer units (size in brackets), so "
+        "- marks its field there. Choose a smaller unit index."
+    ]
 
 
 def layer_notes_of(analysis: Analysis, layers: Sequence[str] | None = None) -> list[str]:

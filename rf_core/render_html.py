@@ -15,8 +15,12 @@ from rf_core.render import (
     layer_notes_of,
     result_rows,
     unit_in_layer,
+    unit_notes,
     unknown_notes,
 )
+
+#: Layer notes beyond this many are folded into a details element.
+MAX_OPEN_NOTES = 3
 
 
 def to_html(analysis: Analysis, unit: Sequence[int] = (0,)) -> str:
@@ -40,11 +44,22 @@ def to_html(analysis: Analysis, unit: Sequence[int] = (0,)) -> str:
         parts.append("</tr>")
     parts.append("</tbody></table>")
 
-    notes = unknown_notes(analysis) + layer_notes_of(analysis)
+    notes = unknown_notes(analysis) + unit_notes(analysis, indices)
     if notes:
         parts.append('<ul class="rf-notes">')
         parts.extend(f"<li>{html.escape(note)}</li>" for note in notes)
         parts.append("</ul>")
+
+    # Networks with many merges, such as a WaveNet, can have dozens of layer notes.
+    layer_notes = layer_notes_of(analysis)
+    if len(layer_notes) > MAX_OPEN_NOTES:
+        parts.append(f'<details class="rf-notes-more"><summary>{len(layer_notes)} notes about layers</summary>')
+    if layer_notes:
+        parts.append('<ul class="rf-notes">')
+        parts.extend(f"<li>{html.escape(note)}</li>" for note in layer_notes)
+        parts.append("</ul>")
+    if len(layer_notes) > MAX_OPEN_NOTES:
+        parts.append("</details>")
     return "".join(parts)
 
 

@@ -75,6 +75,8 @@ def parse_spec(text: str) -> Network:
             names[layer.name] = line_number
         layers.append(layer)
 
+    if not layers:
+        raise SpecError("the spec has no layers; write one layer per line, such as 'conv k=3'", line=1, column=1)
     layers = _name_layers(layers)
     try:
         return Network(tuple(layers), input_size, input_line)

@@ -92,7 +92,8 @@ def render_calculator(
         network = parse_spec(spec)
         size = parse_size(input_size) if input_size.strip() else None
         indices = parse_unit(unit)
-        analysis = analyze(network, size)
+        # A unit with one index per axis makes a network written with scalars report that many axes.
+        analysis = analyze(network, size, num_axes=len(indices))
         return CalculatorResult(html=to_html(analysis, indices), spec=converted)
     except RFError as error:
         return CalculatorResult(html="", error=error.message, line=error.line, column=error.column, spec=converted)

@@ -271,7 +271,7 @@ def test_unit_field_invalid_requests():
         analysis.unit_field(2, [0])
     with pytest.raises(RFError, match="negative"):
         analysis.unit_field(1, [-1])
-    with pytest.raises(RFError, match="give 1 or 2"):
+    with pytest.raises(RFError, match="give one index, or 2"):
         analysis.unit_field(1, [0, 0, 0])
 
 

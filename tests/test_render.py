@@ -314,10 +314,11 @@ def test_calculator_json_unit_beyond_layer():
 
 
 def test_calculator_json_empty_request_object():
-    # Every field defaults to "", so an empty spec is a valid, empty network.
+    # Every field defaults to "", and a spec without layers is an error, not an empty table.
     reply = json.loads(render_calculator_json("{}"))
 
-    assert reply["ok"] is True
+    assert reply["ok"] is False
+    assert "no layers" in reply["error"]["message"]
 
 
 def test_calculator_json_deep_nesting():

@@ -24,15 +24,15 @@ def parse_error(spec: str, error_type: type[RFError] = RFError) -> RFError:
 
 
 def test_input_single_size():
-    network = parse_spec("input 224")
+    network = parse_spec("input 224\nrelu")
 
     assert network.input_size == (224,)
     assert network.input_line == 1
-    assert network.layers == ()
+    assert [layer.kind for layer in network.layers] == ["relu"]
 
 
 def test_input_height_by_width():
-    assert parse_spec("input 224x320").input_size == (224, 320)
+    assert parse_spec("input 224x320\nrelu").input_size == (224, 320)
 
 
 def test_conv_with_all_scalar_options():
@@ -119,11 +119,13 @@ def test_comments_and_blank_lines():
     assert [layer.line for layer in network.layers] == [5, 8]
 
 
-def test_empty_spec():
-    network = parse_spec("")
+@pytest.mark.parametrize("text", ["", "# only a comment\n\n", "input 224"])
+def test_spec_without_layers(text):
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text)
 
-    assert network.layers == ()
-    assert network.input_size is None
+    assert "no layers" in caught.value.message
+    assert caught.value.line == 1
 
 
 def test_column_counts_indentation():
