@@ -51,6 +51,8 @@ class AxisResult:
             when the field is unknown.
         position_known: False when the fields' position depends on an unknown
             padding; `components` then fix their shape but not their position.
+        edges_exact: True when every unit's traced span equals its interval
+            clipped to the input, so `Analysis.unit_field` need not trace.
     """
 
     input_size: int | None
@@ -64,6 +66,7 @@ class AxisResult:
     receptive_field_min: int | None = None
     components: tuple[fieldmaps.Periodic, ...] | None = field(default=None, repr=False)
     position_known: bool = True
+    edges_exact: bool = False
 
     @property
     def start(self) -> float | None:
@@ -186,16 +189,35 @@ class Analysis:
                     f"which has {size} units; use 0 to {size - 1}"
                 )
 
+        intervals = [axis_result.interval(i) for i, axis_result in zip(indices, result.axes)]
         clipped = None
         if self.input_size is not None and all(axis.position_known for axis in result.axes):
-            region = trace_region(self.layers, layer_index, indices)
+            if all(axis.edges_exact for axis in result.axes) and None not in intervals:
+                # Tracing every row of a table back through every layer is quadratic in depth.
+                region = _clip_region(intervals, self.input_size)
+            else:
+                region = trace_region(self.layers, layer_index, indices)
             clipped = region if region is not None else (None,) * self.num_axes
-        intervals = [axis_result.interval(i) for i, axis_result in zip(indices, result.axes)]
         if any(interval is None for interval in intervals):
             return UnitField(indices, None, clipped, None)
         known = tuple(interval for interval in intervals if interval is not None)
         centres = tuple((u + v) / 2 for u, v in known)
         return UnitField(indices, known, clipped, centres)
+
+
+def _clip_region(
+    intervals: Sequence[tuple[int, int] | None], input_size: Sequence[int]
+) -> tuple[tuple[int, int], ...] | None:
+    """Clip per-axis intervals to the input; None when any axis has nothing left."""
+    region = []
+    for interval, size in zip(intervals, input_size):
+        if interval is None:
+            return None
+        first, last = max(interval[0], 0), min(interval[1], size - 1)
+        if first > last:
+            return None
+        region.append((first, last))
+    return tuple(region)
 
 
 def broadcast_unit(unit: Sequence[int], num_axes: int) -> tuple[int, ...]:

@@ -21,7 +21,7 @@ from rf_core.analysis import (
     minimum_input_size,
 )
 from rf_core.errors import LayerError, OutputSizeError
-from rf_core.layers import Layer
+from rf_core.layers import PASS_THROUGH_KINDS, Layer
 from rf_core.network import Network
 from rf_core.windows import Window, layer_window
 
@@ -36,6 +36,7 @@ class _State:
     components: tuple[fieldmaps.Periodic, ...] | None
     offset_key: tuple = ()
     reasons: dict[str, str] = field(default_factory=dict)
+    edges_exact: bool = True
 
 
 def propagate(network: Network, sizes: Sequence[int] | None, num_axes: int) -> tuple[LayerResult, ...]:
@@ -67,7 +68,7 @@ def _propagate_axis(
             state = _merge(layer, index + 1, inputs, names, axis, num_axes, notes)
         else:
             window = layer_window(layer, layer.axis(axis), inputs[0].size, index + 1)
-            state = _apply(inputs[0], window, index + 1, axis)
+            state = _apply(inputs[0], window, index + 1, axis, layer.kind)
         if state.size is not None and state.size < 1:
             _raise_no_units(network, index, axis, num_axes, inputs[0].size, window)
         states[index] = state
@@ -79,7 +80,7 @@ def _source_name(network: Network, source: int) -> str:
     return "input" if source < 0 else network.layers[source].name or network.layers[source].kind
 
 
-def _apply(source: _State, window: Window, index: int, axis: int) -> _State:
+def _apply(source: _State, window: Window, index: int, axis: int, kind: str) -> _State:
     reasons: dict[str, str] = {}
     if window.output_size is None:
         reasons[OUTPUT_SIZE] = source.reasons.get(OUTPUT_SIZE) or window.reason
@@ -99,7 +100,35 @@ def _apply(source: _State, window: Window, index: int, axis: int) -> _State:
         reasons[EFFECTIVE_PADDING] = source.reasons[EFFECTIVE_PADDING]
     elif window.offset_unknown:
         reasons[EFFECTIVE_PADDING] = window.reason
-    return _State(window.output_size, components, offset_key, reasons)
+    edges_exact = source.edges_exact and _reads_last_unit(kind, source.size, window)
+    return _State(window.output_size, components, offset_key, reasons, edges_exact)
+
+
+#: Kinds whose windows never map an existing unit to input pixels that a missing unit would cover.
+_EDGE_SAFE_KINDS = ("conv", "maxpool", "avgpool", "pad", *PASS_THROUGH_KINDS)
+
+
+def _reads_last_unit(kind: str, source_size: int | None, window: Window) -> bool:
+    """Whether clipping this layer's intervals to the input stays exact.
+
+    That holds when the kind is edge-safe, every window reads at least one
+    existing input unit (so the first window's last unit is at least 0 and the
+    last window's first unit at most n - 1), and the last window reaches the
+    last input unit. Then the units before the first and after the last
+    existing one only widen a field into the padding. When a window reads only
+    padding, or the last window stops short (pixels left unread in floor mode),
+    a missing unit's field could cover real pixels, so the trace is needed.
+    """
+    if kind not in _EDGE_SAFE_KINDS or window.window is None or source_size is None:
+        return False
+    if window.output_size is None or window.output_size < 1:
+        return False
+    first_window_end = window.window.last_at(0)
+    last_window_start = window.window.first_at(window.output_size - 1)
+    last_window_end = window.window.last_at(window.output_size - 1)
+    if first_window_end is None or last_window_start is None or last_window_end is None:
+        return False
+    return first_window_end >= 0 and last_window_start <= source_size - 1 and last_window_end >= source_size - 1
 
 
 def _merge(
@@ -144,7 +173,28 @@ def _merge(
             by_slope.setdefault(component.slope, []).append(component)
     components = tuple(fieldmaps.union(group) for group in by_slope.values())
     notes.extend(_alignment_notes(label, inputs, names, where, _is_even(components)))
-    return _State(size, components, inputs[0].offset_key, reasons)
+    edges_exact = any(state.edges_exact and _covers_all(state, inputs) for state in inputs)
+    return _State(size, components, inputs[0].offset_key, reasons, edges_exact)
+
+
+def _covers_all(candidate: _State, inputs: list[_State]) -> bool:
+    """Whether every unit's field in `candidate` contains that unit's field in every other input.
+
+    A merge's traced span is the union of its inputs' traced spans, so it equals
+    the clipped merged interval when one input with exact edges covers the others.
+    """
+    own = candidate.components or ()
+    for state in inputs:
+        other = state.components or ()
+        if state is candidate:
+            continue
+        if {component.slope for component in own} != {component.slope for component in other}:
+            return False
+        for unit in range(_common_period(tuple(own) + tuple(other))):
+            mine, theirs = _interval_at(own, unit), _interval_at(other, unit)
+            if theirs is not None and (mine is None or mine[0] > theirs[0] or mine[1] < theirs[1]):
+                return False
+    return True
 
 
 def _is_even(components: Sequence[fieldmaps.Periodic]) -> bool:
@@ -282,6 +332,7 @@ def _axis_result(state: _State, input_size: int | None, window: Window | None) -
         receptive_field_min=smallest,
         components=components,
         position_known=position_known,
+        edges_exact=state.edges_exact,
     )
 
 

@@ -316,3 +316,28 @@ def test_random_graph_spans_every_kind():
 def test_error_family_for_graph_inputs():
     with pytest.raises(RFError):
         parse_spec("add from=input,input,nothing")
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_clipped_shortcut_equals_trace(seed):
+    from rf_core.tracing import trace_region
+
+    rng = random.Random(1000 + seed)
+    spec, _, _, _ = _draw_network(rng)
+    analysis = analyze(parse_spec(spec))
+
+    # Layers with exact edges clip their interval instead of tracing; both must agree.
+    for result in analysis.layers:
+        for unit in range(result.axes[0].output_size):
+            traced = trace_region(analysis.layers, result.index, [unit])
+            expected = traced if traced is not None else (None,)
+            assert analysis.unit_field(result.index, [unit]).clipped == expected, f"{spec}layer {result.index} unit {unit}"
+
+
+def test_resnet_block_uses_clipping_shortcut():
+    analysis = analyze(parse_spec(RESNET_EXAMPLE))
+
+    # The main path covers the 1x1 stride-2 shortcut, which leaves the last row
+    # unread: b's last unit reads rows 5..7 (3 * 2 - 1 = 5), the shortcut's only row 6.
+    assert analysis.layer("out").axes[0].edges_exact
+    assert not analysis.layer("shortcut").axes[0].edges_exact
