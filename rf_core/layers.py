@@ -143,6 +143,12 @@ class Layer:
         """Short description for messages, such as `conv1 (conv)`."""
         return f"{self.name} ({self.kind})" if self.name else self.kind
 
+    def describe(self, index: int) -> str:
+        """Return `layer INDEX (NAME)` for messages; a name that starts with a digit,
+        such as PyTorch's `6`, reads `layer 7 (named 6)` so it is not taken for a number."""
+        name = self.name or self.kind
+        return f"layer {index} (named {name})" if name[0].isdigit() else f"layer {index} ({name})"
+
     def axis(self, index: int) -> AxisParams:
         """Return the parameters of axis `index`, broadcasting a single entry."""
         return self.axes[0] if len(self.axes) == 1 else self.axes[index]

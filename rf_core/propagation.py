@@ -134,7 +134,7 @@ def _reads_last_unit(kind: str, source_size: int | None, window: Window) -> bool
 def _merge(
     layer: Layer, index: int, inputs: list[_State], names: list[str], axis: int, num_axes: int, notes: list[str]
 ) -> _State:
-    label = f"{layer.kind} layer {index} ({layer.name or layer.kind})"
+    label = f"{layer.kind} {layer.describe(index)}"
     reasons: dict[str, str] = {}
     where = f" along {axis_name(axis, num_axes)}" if num_axes > 1 else ""
 
@@ -367,7 +367,7 @@ def _raise_no_units(
             f"but its window spans {layer.axis(axis).effective_kernel}"
         )
     raise OutputSizeError(
-        f"layer {index + 1} ({layer.name or layer.kind}) has no output units{where}: its input is "
+        f"{layer.describe(index + 1)} has no output units{where}: its input is "
         f"{input_size} {pixels}{detail}. The smallest input that gives every layer at least one unit is "
         f"{'x'.join(map(str, minimum))}; use an input at least that large",
         layer_index=index + 1,

@@ -87,6 +87,10 @@ def render_calculator(
             converted = spec_from_printout(printout)
         except RFError as error:
             return CalculatorResult(html="", error=error.message, line=error.line, column=error.column, source="printout")
+        # A printout has no input size, so the layer list's own input line is kept.
+        kept_input = re.search(r"^[ \t]*input[ \t]+[^\s#]+", spec, re.MULTILINE | re.IGNORECASE)
+        if kept_input and not re.search(r"^[ \t]*input[ \t]", converted, re.MULTILINE | re.IGNORECASE):
+            converted = f"{kept_input.group().strip()}\n{converted}"
         spec = converted
     try:
         network = parse_spec(spec)

@@ -47,7 +47,7 @@ def layer_window(layer: Layer, params: AxisParams, input_size: int | None, index
     `index` is the layer's 1-based position, used in reasons.
     """
     kind = layer.kind
-    label = f"layer {index} ({layer.name or kind})"
+    label = layer.describe(index)
     if kind in ("conv", "maxpool", "avgpool"):
         return _sliding_window(layer, params, input_size, label)
     if kind == "convt":

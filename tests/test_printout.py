@@ -346,3 +346,16 @@ def test_residual_module_printout_rejected():
     assert "Print order is not data flow" in caught.value.message
     assert "network_from_module" in caught.value.message
     assert caught.value.line == 3
+
+
+def test_calculator_keeps_input_line_after_paste():
+    from rf_core.widget import render_calculator
+
+    printout = "Sequential(\n  (0): Conv2d(3, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))\n)"
+    result = render_calculator("input 32\nconv k=5", printout=printout)
+
+    # The printout has no input size, so the layer list's input line stays:
+    # floor((32 + 2 - 3) / 2) + 1 = 16 units.
+    assert result.ok
+    assert result.spec.startswith("input 32\n")
+    assert "<td>16</td>" in result.html
