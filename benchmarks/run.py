@@ -53,7 +53,7 @@ SETTINGS = {
         "cpython_repeats": 5,
         "torch_repeats": 3,
         "scaling_depths": [100, 1_000, 10_000, 100_000],
-        "html_depths": [100, 250, 500, 1_000, 2_000],
+        "html_depths": [100, 1_000, 10_000],
         "scaling_repeats": 3,
     },
     "quick": {
