@@ -39,7 +39,7 @@ def test_diagram_matches_golden_file(variant: dict) -> None:
         path.write_text(rendered, encoding="utf-8")
         return
     if not path.exists():
-        pytest.fail(f"{path.name} is missing; create it with RF_UPDATE_GOLDEN=1 python -m pytest {Path(__file__).name}")
+        pytest.fail(f"{path.name} is missing; create it with RF_UPDATE_GOLDEN=1 python -m pytest tests/{Path(__file__).name}")
     expected = path.read_text(encoding="utf-8")
     if rendered != expected:
         diff = difflib.unified_diff(
@@ -50,7 +50,7 @@ def test_diagram_matches_golden_file(variant: dict) -> None:
         )
         pytest.fail(
             f"{variant['kind']} diagram differs from {path.name}; if the change is intended, "
-            f"run RF_UPDATE_GOLDEN=1 python -m pytest {Path(__file__).name}\n" + "".join(diff)
+            f"run RF_UPDATE_GOLDEN=1 python -m pytest tests/{Path(__file__).name}\n" + "".join(diff)
         )
 
 
