@@ -1,0 +1,106 @@
+"""MkDocs hook: turn `rf-diagram` fenced blocks into generated SVG diagrams at build time.
+
+An author writes, in any page:
+
+    ```rf-diagram kind=frames unit=2
+    input 7
+    conv k=3 s=2 p=1
+    ```
+
+The block becomes the HTML that `rf_core.diagrams.render` returns for its kind,
+spec and options, so the diagram is in the page with JavaScript off. Options
+are `kind` (required) and those of `rf_core.diagrams.OPTIONS`. An invalid block
+fails the build with the page path and the line of the error.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+# Import the rf_core of this checkout, the same code that the site ships to the browser.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rf_core.diagrams import KINDS, OPTIONS, render  # noqa: E402 (needs the path set above)
+from rf_core.errors import RFError  # noqa: E402
+
+log = logging.getLogger("mkdocs.plugins.rf_lab.diagrams")
+
+_FENCE_START = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*rf-diagram\b(?P<options>.*)$")
+_ANY_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
+
+
+def on_page_markdown(markdown: str, *, page, config, files) -> str:
+    """Replace every `rf-diagram` block of a page with its rendered diagram."""
+    lines = markdown.split("\n")
+    output: list[str] = []
+    counter = 0
+    index = 0
+    while index < len(lines):
+        match = _FENCE_START.match(lines[index])
+        if not match:
+            other = _ANY_FENCE.match(lines[index])
+            end = _skip_code_block(lines, index, other.group("fence")) if other else index + 1
+            output.extend(lines[index:end])
+            index = end
+            continue
+
+        start_line = index + 1
+        page_path = page.file.src_uri
+        indent, fence = match.group("indent"), match.group("fence")
+        body, index = _collect_body(lines, index + 1, indent, fence, page_path, start_line)
+        kind, options = _parse_options(match.group("options"), page_path, start_line)
+        counter += 1
+        options.setdefault("id", f"rf-diagram-{counter}")
+        try:
+            rendered = render(kind, "\n".join(body), options)
+        except RFError as error:
+            spec_line = start_line + error.line if error.line else start_line
+            raise PluginError(f"{page_path}:{spec_line}: rf-diagram block is invalid: {error.message}") from error
+        output.append("")
+        output.extend(indent + line for line in rendered.split("\n"))
+        output.append("")
+    return "\n".join(output)
+
+
+def _skip_code_block(lines: list[str], index: int, fence: str) -> int:
+    """Return the index after the code block opened at `index`, so examples inside it stay code."""
+    for end in range(index + 1, len(lines)):
+        stripped = lines[end].strip()
+        if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+            return end + 1
+    return len(lines)
+
+
+def _parse_options(text: str, page_path: str, line: int) -> tuple[str, dict[str, str]]:
+    options: dict[str, str] = {}
+    for token in text.split():
+        key, has_value, value = token.partition("=")
+        if (key != "kind" and key not in OPTIONS) or not has_value or not value:
+            raise PluginError(
+                f"{page_path}:{line}: rf-diagram option {token!r} is invalid; "
+                f"use key=value with a key from kind, {', '.join(OPTIONS)}"
+            )
+        options[key] = value.strip("\"'")
+    kind = options.pop("kind", "")
+    if kind not in KINDS:
+        raise PluginError(f"{page_path}:{line}: rf-diagram block needs kind=KIND with KIND one of {', '.join(KINDS)}; got {kind!r}")
+    return kind, options
+
+
+def _collect_body(
+    lines: list[str], index: int, indent: str, fence: str, page_path: str, start_line: int
+) -> tuple[list[str], int]:
+    body = []
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
+            return body, index + 1
+        line = lines[index]
+        body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
+        index += 1
+    raise PluginError(f"{page_path}:{start_line}: rf-diagram block is not closed; end it with {fence}")
