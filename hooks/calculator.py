@@ -48,6 +48,9 @@ _FENCE_START = re.compile(
     r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<kind>rf-calculator|rf-output)\b(?P<options>.*)$"
 )
 
+#: Export formats offered by the share bar, as `rf_core.widget.EXPORT_FORMATS` names them.
+_EXPORT_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("markdown", "Markdown"))
+
 _STATUS_BUILT = "Computed when the page was built. Edit the layers to recompute in your browser."
 
 
@@ -168,6 +171,28 @@ def _preset_options() -> str:
     return "".join(options)
 
 
+def _share_bar_html(prefix: str) -> str:
+    """Return the export and link controls, hidden until the loader module attaches them."""
+    formats = "".join(f'<option value="{value}">{label}</option>' for value, label in _EXPORT_FORMATS)
+    return (
+        f'<div class="rf-calculator__share" hidden>'
+        f'<div class="rf-calculator__share-controls">'
+        f'<span class="rf-calculator__format-field">'
+        f'<label for="{prefix}-format">Export as</label>'
+        f'<select id="{prefix}-format" class="rf-calculator__format">{formats}</select></span>'
+        f'<button type="button" class="rf-calculator__download md-button">Download</button>'
+        f'<button type="button" class="rf-calculator__copy md-button">Copy table</button>'
+        f'<button type="button" class="rf-calculator__link md-button">Copy link</button>'
+        f"</div>"
+        f'<p class="rf-calculator__share-message" role="status" aria-live="polite"></p>'
+        f'<div class="rf-calculator__copy-box" hidden>'
+        f'<label for="{prefix}-copy">Text to copy</label>'
+        f'<textarea id="{prefix}-copy" class="rf-calculator__copy-field" readonly spellcheck="false" rows="2">'
+        f"</textarea></div>"
+        f"</div>"
+    )
+
+
 def widget_html(
     spec: str, input_size: str, unit: str, table: str, error: str | None, number: int, rows: int = 0
 ) -> str:
@@ -197,6 +222,7 @@ def widget_html(
         f'<p class="rf-calculator__error" role="alert"{error_attrs}>{error_html}</p>'
         f'<p class="rf-calculator__status" role="status" aria-live="polite">{_STATUS_BUILT}</p>'
         f'<div class="rf-calculator__result" aria-live="polite">{table}</div>'
+        f"{_share_bar_html(prefix)}"
         f'<details class="rf-calculator__paste" hidden><summary>Paste a PyTorch printout</summary>'
         f'<label for="{prefix}-printout">Output of <code>print(model)</code> for a sequential model</label>'
         f'<textarea id="{prefix}-printout" class="rf-calculator__printout" spellcheck="false" rows="6"></textarea>'

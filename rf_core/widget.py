@@ -2,7 +2,8 @@
 
 The MkDocs hook calls `render_calculator` when it builds a page, and the browser
 worker calls `render_calculator_json` after every edit, so both produce the same
-HTML for the same input.
+HTML for the same input. `export_calculator_json` returns the same text as the
+command line's `--format csv|json|markdown` for the browser's export buttons.
 """
 
 from __future__ import annotations
@@ -141,3 +142,52 @@ def render_calculator_json(request_json: str) -> str:
     else:
         result = render_calculator(spec, input_size, unit, printout, preset)
     return json.dumps(result.to_dict())
+
+
+#: Export formats of the browser's export buttons: file suffix and media type. The
+#: text comes from the command line's formatter of the same name.
+EXPORT_FORMATS = {
+    "csv": (".csv", "text/csv"),
+    "json": (".json", "application/json"),
+    "markdown": (".md", "text/markdown"),
+}
+
+EXPORT_FILE_STEM = "receptive-fields"
+
+
+def export_calculator_json(request_json: str) -> str:
+    """Render a calculator's result as CSV, JSON or Markdown and return the JSON reply.
+
+    The request has the fields of `render_calculator_json` (without "printout" and
+    "preset") plus "format": "csv", "json" or "markdown". The text equals the output
+    of `python -m rf_core analyze SPEC --format FORMAT --unit UNIT`, with
+    `--input-size` when "input_size" is not empty. An empty unit exports unit 0,
+    because the calculator's table shows unit 0 then. The reply is {"ok": true, "text": str,
+    "filename": str, "media_type": str} or the error reply of `render_calculator_json`.
+    """
+    # Imported here because rf_core.cli imports parse_unit from this module.
+    from rf_core.cli import FORMATS
+
+    try:
+        request = json.loads(request_json)
+        fields = [request.get(key, "") or "" for key in ("spec", "input_size", "unit", "format")]
+        if not all(isinstance(value, str) for value in fields):
+            raise TypeError("spec, input_size, unit and format must be strings")
+    except RecursionError:
+        return json.dumps(CalculatorResult(html="", error="invalid export request: JSON nested too deeply").to_dict())
+    except (ValueError, TypeError, AttributeError) as error:
+        return json.dumps(CalculatorResult(html="", error=f"invalid export request: {error}").to_dict())
+
+    spec, input_size, unit, export_format = fields
+    if export_format not in EXPORT_FORMATS:
+        message = f"export format {export_format!r} is invalid; use one of {', '.join(EXPORT_FORMATS)}"
+        return json.dumps(CalculatorResult(html="", error=message).to_dict())
+    try:
+        network = parse_spec(spec)
+        size = parse_size(input_size) if input_size.strip() else None
+        text = FORMATS[export_format](analyze(network, size), unit=parse_unit(unit))
+    except RFError as error:
+        result = CalculatorResult(html="", error=error.message, line=error.line, column=error.column)
+        return json.dumps(result.to_dict())
+    suffix, media_type = EXPORT_FORMATS[export_format]
+    return json.dumps({"ok": True, "text": text, "filename": EXPORT_FILE_STEM + suffix, "media_type": media_type})

@@ -5,15 +5,25 @@
 // module alive across page views, so the worker and its state below live for the
 // whole visit and calculators are re-attached on every page view.
 
+import { copyText, downloadText, showShareMessage } from "./rf-share.js";
+import { StateError, decodeState, linkToState, scheduleUrlUpdate, stateInUrl } from "./rf-url-state.js";
+
 const WORKER_URL = new URL("./rf-worker.js", import.meta.url);
-const BOOT_TIMEOUT_MS = 60_000;
 const INPUT_DEBOUNCE_MS = 250;
+
+// Default timeouts. A site can override them with data-rf-boot-timeout-ms and
+// data-rf-timeout-ms on <html>, which the browser tests use to time out quickly.
+const BOOT_TIMEOUT_MS = 60_000;
+// Time the worker may spend on one request. A stopped worker is replaced by a new
+// one, which boots again (about 4 s in the browser tests, with a warm cache).
+const COMPUTE_TIMEOUT_MS = 10_000;
 
 const STATUS = {
   booting: "Loading the Python runtime…",
   ready: "Ready: results are computed in your browser.",
   computed: "Computed in your browser.",
   invalid: "The table shows the last valid input.",
+  timedOut: "The computation was stopped. The table shows the last valid input.",
 };
 
 const FILE_PROTOCOL_FIX =
@@ -27,11 +37,24 @@ const runtime = {
   worker: null,
   statusMessage: "",
   bootTimer: 0,
+  computeTimer: 0,
+  readyTasks: [], // functions to run once the worker is ready
 };
 
 const calculators = new Set();
-const pendingRequests = new Map(); // request id -> calculator
+// Requests sent to the worker, in the order the worker handles them:
+// request id -> {calculator, kind: "compute" | "export", onReply, onRestart}.
+const pendingRequests = new Map();
 let nextRequestId = 1;
+
+function timeoutSetting(attribute, fallback) {
+  const value = Number(document.documentElement.getAttribute(attribute));
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function formatSeconds(milliseconds) {
+  return `${Number((milliseconds / 1000).toFixed(1))} s`;
+}
 
 const visibilityObserver =
   "IntersectionObserver" in window
@@ -73,6 +96,7 @@ function failBoot(reason, fix) {
   if (runtime.worker) {
     runtime.worker.terminate();
   }
+  runtime.readyTasks = [];
   console.error("rf-lab: the Python runtime failed to start:", reason);
   showRuntimeStatus(
     `Recomputing in the browser is unavailable. ${reason} ${fix} The table shows the result computed when the page was built.`,
@@ -83,7 +107,7 @@ function failBoot(reason, fix) {
 // --- Worker ---------------------------------------------------------------------
 
 function countBoot() {
-  // Read by the browser tests to check that one visit boots one worker.
+  // Read by the browser tests: one visit boots one worker, plus one per compute timeout.
   const root = document.documentElement;
   root.dataset.rfBoots = String(Number(root.dataset.rfBoots || 0) + 1);
 }
@@ -104,27 +128,38 @@ function startWorker() {
 
   showRuntimeStatus(STATUS.booting);
   countBoot();
+  let worker;
   try {
-    runtime.worker = new Worker(WORKER_URL, { type: "module" });
+    worker = new Worker(WORKER_URL, { type: "module" });
   } catch (error) {
     failBoot(`Starting the worker ${WORKER_URL.href} failed: ${error.message}.`, "Reload the page.");
     return;
   }
-  runtime.worker.addEventListener("message", handleWorkerMessage);
-  runtime.worker.addEventListener("error", (event) => {
+  runtime.worker = worker;
+  // Messages of a worker stopped after a timeout can still be queued, so they are dropped.
+  worker.addEventListener("message", (event) => {
+    if (worker === runtime.worker) {
+      handleWorkerMessage(event);
+    }
+  });
+  worker.addEventListener("error", (event) => {
     event.preventDefault();
+    if (worker !== runtime.worker) {
+      return;
+    }
     const detail = event.message ? `: ${event.message}` : "";
     failBoot(
       `The worker script ${WORKER_URL.href} failed to load or run${detail}.`,
       "Check that the site was built completely and reload the page.",
     );
   });
+  const bootTimeout = timeoutSetting("data-rf-boot-timeout-ms", BOOT_TIMEOUT_MS);
   runtime.bootTimer = setTimeout(() => {
     failBoot(
-      `The Python runtime did not start within ${BOOT_TIMEOUT_MS / 1000} s.`,
+      `The Python runtime did not start within ${formatSeconds(bootTimeout)}.`,
       "Reload the page; on a slow connection, wait for the download (about 14 MB) to finish first.",
     );
-  }, BOOT_TIMEOUT_MS);
+  }, bootTimeout);
 }
 
 function handleWorkerMessage(event) {
@@ -140,48 +175,129 @@ function handleWorkerMessage(event) {
       runtime.state = "ready";
       clearTimeout(runtime.bootTimer);
       showRuntimeStatus(STATUS.ready);
-      forEachLiveCalculator((calculator) => {
-        if (calculator.waitingForRuntime) {
-          sendRequest(calculator);
-        }
-      });
+      runReadyTasks();
       break;
     case "error":
       failBoot(message.reason, message.fix);
       break;
     case "result":
-      handleResult(message.id, message.reply);
+      handleReply(message.id, message.reply);
       break;
     default:
       console.warn("rf-lab: unknown message from the worker:", message);
   }
 }
 
+function runReadyTasks() {
+  const tasks = runtime.readyTasks;
+  runtime.readyTasks = [];
+  for (const task of tasks) {
+    task();
+  }
+  forEachLiveCalculator((calculator) => {
+    if (calculator.waitingForRuntime) {
+      sendCompute(calculator);
+    }
+  });
+}
+
+// Runs `task` now if the worker is ready, or once it is. Nothing runs after a failed boot.
+function whenReady(task) {
+  startWorker();
+  if (runtime.state === "ready") {
+    task();
+  } else if (runtime.state === "booting") {
+    runtime.readyTasks.push(task);
+  }
+}
+
+// --- Compute timeout --------------------------------------------------------------
+
+// The timer runs while requests are pending and restarts with every reply, so it
+// measures how long the worker has been busy with the oldest pending request.
+function armComputeTimer() {
+  if (runtime.computeTimer || pendingRequests.size === 0) {
+    return;
+  }
+  const timeout = timeoutSetting("data-rf-timeout-ms", COMPUTE_TIMEOUT_MS);
+  runtime.computeTimer = setTimeout(() => stopBusyWorker(timeout), timeout);
+}
+
+function restartComputeTimer() {
+  clearTimeout(runtime.computeTimer);
+  runtime.computeTimer = 0;
+  armComputeTimer();
+}
+
+// Stops a worker that is stuck on a request, reports it on that request's calculator
+// and boots a new worker. Later requests never reached Python, so they are sent again.
+function stopBusyWorker(timeout) {
+  runtime.computeTimer = 0;
+  const [stuckId, stuck] = pendingRequests.entries().next().value;
+  const others = [...pendingRequests].filter(([id]) => id !== stuckId).map(([, entry]) => entry);
+  pendingRequests.clear();
+  runtime.worker.terminate();
+  runtime.worker = null;
+  runtime.state = "idle";
+  console.warn(`rf-lab: request ${stuckId} (${stuck.kind}) took longer than ${timeout} ms; the worker was stopped.`);
+
+  if (stuck.calculator.root.isConnected) {
+    stuck.onTimeout(timeout);
+  }
+  startWorker();
+  for (const entry of others) {
+    if (entry.calculator.root.isConnected) {
+      entry.onRestart();
+    }
+  }
+}
+
 // --- Requests and results ---------------------------------------------------------
 
-function sendRequest(calculator) {
-  calculator.waitingForRuntime = false;
+function postRequest(calculator, message, handlers) {
   const id = nextRequestId++;
-  calculator.latestRequestId = id;
+  pendingRequests.set(id, { calculator, kind: message.type, ...handlers });
+  runtime.worker.postMessage({ ...message, id });
+  armComputeTimer();
+  return id;
+}
+
+function handleReply(id, reply) {
+  const entry = pendingRequests.get(id);
+  pendingRequests.delete(id);
+  restartComputeTimer();
+  if (entry && entry.calculator.root.isConnected) {
+    entry.onReply(reply, id);
+  }
+}
+
+function fieldState(calculator) {
+  return { spec: calculator.spec.value, input_size: calculator.inputSize.value, unit: calculator.unit.value };
+}
+
+function sendCompute(calculator) {
+  calculator.waitingForRuntime = false;
+  const state = fieldState(calculator);
   calculator.requestStart = performance.now();
-  pendingRequests.set(id, calculator);
-  runtime.worker.postMessage({
-    type: "compute",
-    id,
-    spec: calculator.spec.value,
-    input_size: calculator.inputSize.value,
-    unit: calculator.unit.value,
-    printout: calculator.pendingPrintout,
-    preset: calculator.pendingPreset,
-  });
+  calculator.latestRequestId = postRequest(
+    calculator,
+    { type: "compute", ...state, printout: calculator.pendingPrintout, preset: calculator.pendingPreset },
+    {
+      onReply: (reply, id) => handleComputeReply(calculator, id, state, reply),
+      onTimeout: (timeout) => showComputeTimeout(calculator, timeout),
+      onRestart: () => {
+        calculator.waitingForRuntime = true;
+      },
+    },
+  );
   calculator.pendingPrintout = "";
   calculator.pendingPreset = "";
 }
 
-function requestWhenReady(calculator) {
+function requestCompute(calculator) {
   startWorker();
   if (runtime.state === "ready") {
-    sendRequest(calculator);
+    sendCompute(calculator);
   } else if (runtime.state === "booting") {
     calculator.waitingForRuntime = true;
   }
@@ -189,21 +305,21 @@ function requestWhenReady(calculator) {
 
 function scheduleRequest(calculator) {
   clearTimeout(calculator.debounceTimer);
-  calculator.debounceTimer = setTimeout(() => requestWhenReady(calculator), INPUT_DEBOUNCE_MS);
+  calculator.debounceTimer = setTimeout(() => requestCompute(calculator), INPUT_DEBOUNCE_MS);
 }
 
 function convertPrintout(calculator) {
   // The worker converts the printout to layers, computes them, and returns both.
   clearTimeout(calculator.debounceTimer);
   calculator.pendingPrintout = calculator.printout.value;
-  requestWhenReady(calculator);
+  requestCompute(calculator);
 }
 
 function loadPreset(calculator, name) {
   // The worker replies with the preset's spec and its table.
   clearTimeout(calculator.debounceTimer);
   calculator.pendingPreset = name;
-  requestWhenReady(calculator);
+  requestCompute(calculator);
 }
 
 function formatError(error) {
@@ -218,11 +334,23 @@ function formatError(error) {
   return message;
 }
 
-function handleResult(id, reply) {
-  const calculator = pendingRequests.get(id);
-  pendingRequests.delete(id);
-  if (!calculator || calculator.latestRequestId !== id || !calculator.root.isConnected) {
-    return; // The calculator has sent a newer request, or the page has changed.
+function showError(calculator, message) {
+  calculator.error.textContent = message;
+  calculator.error.hidden = false;
+}
+
+function showComputeTimeout(calculator, timeout) {
+  showError(
+    calculator,
+    `The computation took longer than ${formatSeconds(timeout)} and was stopped. ` +
+      "Shorten the spec (fewer layers or a shorter paste), then edit again.",
+  );
+  setStatus(calculator, STATUS.timedOut, true);
+}
+
+function handleComputeReply(calculator, id, state, reply) {
+  if (calculator.latestRequestId !== id) {
+    return; // The calculator has sent a newer request.
   }
 
   // Milliseconds from sending the request to its reply, read by the benchmark script.
@@ -231,21 +359,116 @@ function handleResult(id, reply) {
 
   if (reply && typeof reply.spec === "string") {
     calculator.spec.value = reply.spec;
+    state = { ...state, spec: reply.spec };
   }
   if (reply && reply.ok) {
     // The HTML comes from rf_core, which escapes everything taken from the input.
     calculator.result.innerHTML = reply.html;
     calculator.error.textContent = "";
     calculator.error.hidden = true;
+    calculator.lastValidState = state;
     setStatus(calculator, STATUS.computed);
+    scheduleUrlUpdate(calculator, state);
   } else {
-    calculator.error.textContent = formatError(reply && reply.error);
-    calculator.error.hidden = false;
+    showError(calculator, formatError(reply && reply.error));
     setStatus(calculator, STATUS.invalid);
   }
 }
 
+// --- Sharing and export -------------------------------------------------------------
+
+function copyLink(calculator) {
+  const state = calculator.lastValidState ?? calculator.defaultState;
+  const link = linkToState(calculator.root.dataset.rfCalculator, state);
+  if (link === null) {
+    showShareMessage(
+      calculator,
+      "The spec is too long for a link. Copy the layers from the text box and share them as text instead.",
+      true,
+    );
+    return;
+  }
+  copyText(calculator, link, "Copied a link to this calculation.");
+}
+
+function exportResult(calculator, action) {
+  const state = calculator.lastValidState;
+  const format = calculator.format.value;
+  const label = calculator.format.selectedOptions[0]?.textContent ?? format;
+  if (!state) {
+    showShareMessage(calculator, "There is no result to export yet. Correct the input first.", true);
+    return;
+  }
+  if (runtime.state === "failed") {
+    showShareMessage(calculator, "Exporting needs the Python runtime, which failed to start (see above).", true);
+    return;
+  }
+  showShareMessage(calculator, `Preparing ${label}…`);
+  const send = () =>
+    postRequest(calculator, { type: "export", ...state, format }, {
+      onReply: (reply) => finishExport(calculator, action, label, reply),
+      onTimeout: (timeout) =>
+        showShareMessage(calculator, `Exporting took longer than ${formatSeconds(timeout)} and was stopped.`, true),
+      onRestart: () => whenReady(send),
+    });
+  whenReady(send);
+}
+
+function finishExport(calculator, action, label, reply) {
+  if (!reply || !reply.ok) {
+    showShareMessage(calculator, `Exporting failed: ${formatError(reply && reply.error)}`, true);
+    return;
+  }
+  if (action === "download") {
+    downloadText(calculator, reply.text, reply.filename, reply.media_type);
+  } else {
+    copyText(calculator, reply.text, `Copied the table as ${label}.`);
+  }
+}
+
 // --- Attaching ------------------------------------------------------------------
+
+// Applies and computes a calculator state from the page URL, and returns whether it
+// did. An invalid state leaves the example in place and shows why.
+function applyUrlState(calculator) {
+  const encoded = stateInUrl(calculator.root.dataset.rfCalculator);
+  if (encoded === null) {
+    return false;
+  }
+  let state;
+  try {
+    state = decodeState(encoded);
+  } catch (error) {
+    if (!(error instanceof StateError)) {
+      throw error;
+    }
+    showError(calculator, `The link's calculator state is invalid: ${error.message} The calculator shows its example instead.`);
+    return false;
+  }
+  calculator.spec.value = state.spec;
+  calculator.inputSize.value = state.input_size;
+  calculator.unit.value = state.unit;
+  requestCompute(calculator);
+  return true;
+}
+
+function attachShareBar(calculator) {
+  const bar = calculator.root.querySelector(".rf-calculator__share");
+  const parts = {
+    shareMessage: bar?.querySelector(".rf-calculator__share-message"),
+    format: bar?.querySelector(".rf-calculator__format"),
+    copyBox: calculator.root.querySelector(".rf-calculator__copy-box"),
+    copyField: calculator.root.querySelector(".rf-calculator__copy-field"),
+  };
+  if (!bar || Object.values(parts).some((part) => !part)) {
+    return; // Pages built before the share bar existed work without it.
+  }
+  Object.assign(calculator, parts);
+  bar.hidden = false;
+  bar.querySelector(".rf-calculator__link").addEventListener("click", () => copyLink(calculator));
+  bar.querySelector(".rf-calculator__download").addEventListener("click", () => exportResult(calculator, "download"));
+  bar.querySelector(".rf-calculator__copy").addEventListener("click", () => exportResult(calculator, "copy"));
+}
 
 function attach(root) {
   const calculator = {
@@ -268,6 +491,9 @@ function attach(root) {
     console.error("rf-lab: calculator lacks", missing.map(([key]) => key).join(", "), root);
     return;
   }
+  // The example as built, and the last input that gave a table, which export and links use.
+  calculator.defaultState = fieldState(calculator);
+  calculator.lastValidState = calculator.error.hidden ? calculator.defaultState : null;
 
   // The paste box needs the runtime, so the build writes it hidden and it is shown here.
   const pasteBox = root.querySelector(".rf-calculator__paste");
@@ -287,6 +513,7 @@ function attach(root) {
       }
     });
   }
+  attachShareBar(calculator);
 
   root.dataset.rfAttached = "1";
   calculators.add(calculator);
@@ -304,14 +531,24 @@ function attach(root) {
   } else {
     setStatus(calculator, runtime.statusMessage, runtime.state === "failed");
   }
+  return calculator;
 }
 
 function attachAll() {
   forEachLiveCalculator(() => {}); // drops calculators of the previous page view
+  let firstFromUrl = null;
   for (const root of document.querySelectorAll(".rf-calculator")) {
-    if (!root.dataset.rfAttached) {
-      attach(root);
+    if (root.dataset.rfAttached) {
+      continue;
     }
+    const calculator = attach(root);
+    if (calculator && applyUrlState(calculator) && !firstFromUrl) {
+      firstFromUrl = calculator;
+    }
+  }
+  // The fragment names no element, so the browser does not scroll to the shared calculator.
+  if (firstFromUrl) {
+    firstFromUrl.root.scrollIntoView({ block: "start" });
   }
 }
 

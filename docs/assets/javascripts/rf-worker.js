@@ -5,7 +5,10 @@
 //   {type: "ready"}                   rf_core.widget is imported
 //   {type: "error", reason, fix}      boot failed; the worker stays unusable
 //   {type: "result", id, reply}       reply of rf_core.widget.render_calculator_json
-// Messages received: {type: "compute", id, spec, input_size, unit, printout, preset}.
+//                                     or export_calculator_json
+// Messages received:
+//   {type: "compute", id, spec, input_size, unit, printout, preset}
+//   {type: "export", id, spec, input_size, unit, format}
 //
 // Every URL comes from the manifest that the build hook writes next to the rf_core
 // archive, and is checked to be on this site's origin before it is fetched.
@@ -208,16 +211,17 @@ widgetReady.then(
   },
 );
 
-function compute(widget, request) {
-  const requestJson = JSON.stringify({
-    spec: String(request.spec ?? ""),
-    input_size: String(request.input_size ?? ""),
-    unit: String(request.unit ?? ""),
-    printout: String(request.printout ?? ""),
-    preset: String(request.preset ?? ""),
-  });
+// The request fields of each message type, all strings, and the rf_core.widget
+// function that handles them.
+const HANDLERS = {
+  compute: { fields: ["spec", "input_size", "unit", "printout", "preset"], function: "render_calculator_json" },
+  export: { fields: ["spec", "input_size", "unit", "format"], function: "export_calculator_json" },
+};
+
+function callWidget(widget, handler, request) {
+  const fields = Object.fromEntries(handler.fields.map((name) => [name, String(request[name] ?? "")]));
   try {
-    return JSON.parse(widget.render_calculator_json(requestJson));
+    return JSON.parse(widget[handler.function](JSON.stringify(fields)));
   } catch (error) {
     // rf_core returns input errors in the reply, so an exception here is a bug in rf_core.
     return { ok: false, error: { message: `rf_core failed: ${error.message}`, line: null, column: null } };
@@ -226,7 +230,8 @@ function compute(widget, request) {
 
 self.addEventListener("message", async (event) => {
   const request = event.data;
-  if (!request || request.type !== "compute") {
+  const handler = request && Object.hasOwn(HANDLERS, request.type) ? HANDLERS[request.type] : null;
+  if (!handler) {
     return;
   }
   let widget;
@@ -235,5 +240,5 @@ self.addEventListener("message", async (event) => {
   } catch {
     return; // The boot error was already posted once.
   }
-  self.postMessage({ type: "result", id: request.id, reply: compute(widget, request) });
+  self.postMessage({ type: "result", id: request.id, reply: callWidget(widget, handler, request) });
 });
