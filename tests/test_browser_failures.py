@@ -83,22 +83,24 @@ def paste_into_spec(calculator: sync_api.Locator, text: str) -> None:
 
 
 def heavy_spec(layers: int) -> str:
-    return "input 224\n" + "conv k=3 p=1\n" * layers
+    # Each pad gives a first unit that reads only padding, so rf_core traces every
+    # table row back through every layer above it: time grows with layers squared.
+    return "input 224x224\n" + "pad p=1:0\nconv k=2\n" * (layers // 2)
 
 
 # --- Compute timeout ------------------------------------------------------------------
 
 
 def test_slow_computation_stopped_and_worker_restarted(browser: Browser, site_url: str) -> None:
-    # 600 layers take about 0.7 s in CPython (2 cores) and longer in Pyodide, so a
-    # 300 ms timeout stops them, while the calculator's examples take a few ms.
+    # 480 such layers take about 0.4 s in CPython (2 cores) and longer in Pyodide, so
+    # a 300 ms timeout stops them, while the calculator's examples take a few ms.
     browser.context.add_init_script(set_html_attribute_script("data-rf-timeout-ms", "300"))
     page = browser.page
     calculator = open_calculator(browser, site_url)
     wait_for_status(page, calculator, STATUS_READY)
     rows_before = table_rows(calculator)
 
-    paste_into_spec(calculator, heavy_spec(600))
+    paste_into_spec(calculator, heavy_spec(480))
     error = calculator.locator(".rf-calculator__error")
     sync_api.expect(error).to_contain_text("took longer than 0.3 s and was stopped", timeout=BOOT_TIMEOUT_MS)
     error_text = error.text_content() or ""
