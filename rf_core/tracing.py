@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rf_core.analysis import LayerResult
-from rf_core.fields import Periodic
 
 Region = tuple[tuple[int, int], ...]
 
@@ -40,8 +39,8 @@ def trace_region(results: Sequence[LayerResult], layer_index: int, unit: Sequenc
             size = result.axes[axis].input_size
             if window is None or window.window is None or size is None:
                 return None
-            low = _first_source(window.window, first, last)
-            high = _last_source(window.window, first, last)
+            low = window.window.first_in(first, last)
+            high = window.window.last_in(first, last)
             if low is None or high is None:
                 break
             low, high = max(low, 0), min(high, size - 1)
@@ -58,18 +57,3 @@ def _widen(needed: dict[int, Region], index: int, box: Region) -> None:
         box = tuple((min(a[0], b[0]), max(a[1], b[1])) for a, b in zip(needed[index], box))
     needed[index] = box
 
-
-def _first_source(window: Periodic, first: int, last: int) -> int | None:
-    for unit in range(first, min(last, first + window.period - 1) + 1):
-        value = window.first_at(unit)
-        if value is not None:
-            return value
-    return None
-
-
-def _last_source(window: Periodic, first: int, last: int) -> int | None:
-    for unit in range(last, max(first, last - window.period + 1) - 1, -1):
-        value = window.last_at(unit)
-        if value is not None:
-            return value
-    return None
