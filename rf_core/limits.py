@@ -55,11 +55,11 @@ MAX_MERGE_INPUTS = 64
 #: limited to it too. Analysis time and memory grow with it.
 MAX_PERIOD = 100_000
 
-#: Maximum sum, over every layer, of the periods of unevenly spaced fields
-#: (those with a period above 1), counted per axis. Every layer after an
-#: upsampling walks through one period of its field, so this bounds layers times
-#: period: at the limit a 1-D analysis takes about 0.5 s in CPython 3.11. Evenly
-#: spaced fields, as in plain conv and pool chains, count nothing.
+#: Maximum sum, over every layer and axis, of the periods of unevenly spaced
+#: fields (those with a period above 1). Every layer after an upsampling walks
+#: through one period of its field, so this bounds layers times period: at the
+#: limit an analysis takes about 1 s in CPython 3.11. Evenly spaced fields, as in
+#: plain conv and pool chains, count nothing.
 MAX_PERIODIC_WORK = 300_000
 
 

@@ -42,8 +42,9 @@ class _State:
 def propagate(network: Network, sizes: Sequence[int] | None, num_axes: int) -> tuple[LayerResult, ...]:
     """Return one LayerResult per layer of `network` for the given input sizes."""
     sources = network.sources()
+    budget = _WorkBudget()
     per_axis = [
-        _propagate_axis(network, sources, axis, None if sizes is None else sizes[axis], num_axes)
+        _propagate_axis(network, sources, axis, None if sizes is None else sizes[axis], num_axes, budget)
         for axis in range(num_axes)
     ]
     results = []
@@ -56,16 +57,18 @@ def propagate(network: Network, sizes: Sequence[int] | None, num_axes: int) -> t
 
 
 class _WorkBudget:
-    """Counts the periods of unevenly spaced fields over the layers of one axis, up to MAX_PERIODIC_WORK."""
+    """Counts the periods of unevenly spaced fields over all layers and axes, up to MAX_PERIODIC_WORK."""
 
     def __init__(self) -> None:
         self.used = 0
 
-    def charge(self, state: _State, layer: Layer, index: int) -> None:
+    def charge(self, state: _State, layer: Layer, index: int, where: str) -> None:
         self.used += sum(component.period for component in state.components or () if component.period > 1)
         if self.used > MAX_PERIODIC_WORK:
+            # Axes are analysed one after the other, so on a later axis the
+            # limit can be crossed at an early layer.
             raise LayerError(
-                f"layer {index} ({layer.name or layer.kind}) takes the analysis above its limit of "
+                f"layer {index} ({layer.name or layer.kind}){where} takes the analysis above its limit of "
                 f"{MAX_PERIODIC_WORK} periodic field entries: after transposed convolutions, upsampling or "
                 "adaptive pooling every layer walks through the whole period of its field. Use smaller "
                 "strides or scale factors there, or fewer layers after them",
@@ -80,11 +83,11 @@ def _propagate_axis(
     axis: int,
     input_size: int | None,
     num_axes: int,
+    budget: _WorkBudget,
 ) -> list[tuple[AxisResult, Window | None, list[str]]]:
     reasons = {} if input_size is not None else {OUTPUT_SIZE: NO_INPUT_SIZE}
     initial = _State(input_size, (fieldmaps.IDENTITY,), (), reasons)
     states: dict[int, _State] = {-1: initial}
-    budget = _WorkBudget()
     output = []
     for index, layer in enumerate(network.layers):
         inputs = [states[source] for source in sources[index]]
@@ -104,7 +107,7 @@ def _propagate_axis(
             raise LayerError(
                 f"layer {index + 1} ({layer.name or layer.kind}): {error.message}", line=layer.line, column=layer.column
             ) from None
-        budget.charge(state, layer, index + 1)
+        budget.charge(state, layer, index + 1, f" along {axis_name(axis, num_axes)}" if num_axes > 1 else "")
         if state.size is not None and state.size < 1:
             _raise_no_units(network, index, axis, num_axes, inputs[0].size, window)
         states[index] = state
