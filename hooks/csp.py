@@ -10,7 +10,9 @@ allowed the same way through `'unsafe-hashes'`. Nothing is allowed with
 
 The policy depends on the theme version and the pages, so it is computed on every
 build: `site/csp.txt` contains it on one line, and the token `RF_LAB_CSP_POLICY` in
-a page (the hosting guide) is replaced with it.
+a page (the hosting guide) is replaced with it. The token `RF_LAB_RUNTIME_MB` is
+replaced with the size of the runtime files in megabytes, which the hosting guide
+states, so that its numbers always describe the build they are part of.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def _fill_tokens(path: Path, policy: str, runtime_mb: str) -> None:
     if POLICY_TOKEN not in text and RUNTIME_SIZE_TOKEN not in text:
         return
     if path.suffix == ".json":
-        # Inside a JSON string the policy's quotes need no escape, but keep it valid anyway.
+        # The token sits inside a string of the search index, so escape it as a JSON string body.
         escaped_policy = json.dumps(policy)[1:-1]
     else:
         escaped_policy = html.escape(policy, quote=False)
