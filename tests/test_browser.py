@@ -98,12 +98,6 @@ def site_url(built_site: Path) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[sync_api.Playwright]:
-    with sync_api.sync_playwright() as instance:
-        yield instance
-
-
 @dataclass
 class Browser:
     """A fresh Chromium profile and every request it made, as "METHOD URL"."""

@@ -100,29 +100,28 @@ class StrictBrowser:
 
 
 @pytest.fixture
-def strict_browser(tmp_path: Path) -> Iterator[StrictBrowser]:
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        context.add_init_script(RECORD_VIOLATIONS)
-        page = context.pages[0] if context.pages else context.new_page()
-        browser = StrictBrowser(context, page)
+def strict_browser(playwright: sync_api.Playwright, tmp_path: Path) -> Iterator[StrictBrowser]:
+    context = playwright.chromium.launch_persistent_context(
+        str(tmp_path / "profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1280, "height": 900},
+    )
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.pages[0] if context.pages else context.new_page()
+    browser = StrictBrowser(context, page)
 
-        def record(message: sync_api.ConsoleMessage) -> None:
-            if message.type == "error":
-                browser.console_errors.append(message.text)
+    def record(message: sync_api.ConsoleMessage) -> None:
+        if message.type == "error":
+            browser.console_errors.append(message.text)
 
-        page.on("console", record)
-        page.on("worker", lambda worker: worker.on("console", record))
-        try:
-            yield browser
-        finally:
-            context.close()
+    page.on("console", record)
+    page.on("worker", lambda worker: worker.on("console", record))
+    try:
+        yield browser
+    finally:
+        context.close()
 
 
 def site_pages(built_site: Path) -> list[str]:
