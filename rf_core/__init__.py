@@ -13,6 +13,16 @@ The package uses only the standard library, so it runs in CPython and in Pyodide
 from rf_core.analysis import Analysis, AxisResult, LayerResult, UnitField, analyze, minimum_input_size
 from rf_core.errors import LayerError, OutputSizeError, RFError, SpecError
 from rf_core.layers import AxisParams, Layer
+from rf_core.limits import (
+    MAX_LINE_LENGTH,
+    MAX_MERGE_INPUTS,
+    MAX_PERIOD,
+    MAX_PERIODIC_WORK,
+    MAX_REQUEST_LENGTH,
+    MAX_SPEC_LAYERS,
+    MAX_SPEC_LENGTH,
+    MAX_VALUE,
+)
 from rf_core.network import Network
 from rf_core.spec import parse_size, parse_spec
 
@@ -25,6 +35,14 @@ __all__ = [
     "Layer",
     "LayerError",
     "LayerResult",
+    "MAX_LINE_LENGTH",
+    "MAX_MERGE_INPUTS",
+    "MAX_PERIOD",
+    "MAX_PERIODIC_WORK",
+    "MAX_REQUEST_LENGTH",
+    "MAX_SPEC_LAYERS",
+    "MAX_SPEC_LENGTH",
+    "MAX_VALUE",
     "Network",
     "OutputSizeError",
     "RFError",

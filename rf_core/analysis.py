@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from rf_core import fields as fieldmaps
 from rf_core.errors import LayerError, RFError
-from rf_core.layers import Layer
+from rf_core.layers import MAX_VALUE, Layer
 from rf_core.network import Network, validate_input_size
 from rf_core.windows import Window
 
@@ -281,11 +281,12 @@ def analyze(network: Network, input_size: Sequence[int] | None = None, *, num_ax
     return Analysis(network, sizes, num_axes, results)
 
 
-def minimum_input_size(network: Network | Sequence[Layer], axis: int = 0) -> int:
+def minimum_input_size(network: Network | Sequence[Layer], axis: int = 0) -> int | None:
     """Return the smallest input size along `axis` for which every layer has an output unit.
 
     Output sizes never shrink when the input grows, so a doubling search followed
-    by bisection finds the boundary.
+    by bisection finds the boundary. Returns None when no input size up to
+    MAX_VALUE works, as when a layer after a global pooling has a kernel above 1.
     """
     from rf_core.propagation import output_sizes
 
@@ -295,10 +296,12 @@ def minimum_input_size(network: Network | Sequence[Layer], axis: int = 0) -> int
     def fits(size: int) -> bool:
         return all(value is not None and value >= 1 for value in output_sizes(network, axis, size))
 
+    if not fits(MAX_VALUE):
+        return None
     # fits(0) is taken as False, so `low` always marks a size that does not fit.
     high = 1
     while not fits(high):
-        high *= 2
+        high = min(high * 2, MAX_VALUE)
     low = high // 2
     while low + 1 < high:
         middle = (low + high) // 2

@@ -61,7 +61,8 @@ class OutputSizeError(RFError):
     Attributes:
         layer_index: 1-based index of the failing layer in the network.
         minimum_input_size: Smallest input size, per axis, for which every layer
-            has at least one output unit.
+            has at least one output unit. Empty when no input size up to
+            MAX_VALUE works, as after a global pooling.
     """
 
     def __init__(

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from math import gcd
 
 from rf_core.errors import RFError
+from rf_core.limits import MAX_PERIOD
 
-#: Longest period that an analysis accepts, to bound time and memory.
-MAX_PERIOD = 100_000
+__all__ = ["IDENTITY", "MAX_PERIOD", "Periodic", "compose", "shifted", "uniform", "union"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,51 @@ class Periodic:
         """Average distance between the ranges of neighbouring units: shift / period."""
         return Fraction(self.shift, self.period)
 
+    def first_in(self, low: int, high: int) -> int | None:
+        """Return the first value of the first unit in [low, high] whose range is not empty.
+
+        Takes constant time: a scan unit by unit would cost up to one period per
+        call, which made long networks after a transposed convolution slow.
+        """
+        offset = self._ahead[low % self.period]
+        if offset is None or low + offset > high:
+            return None
+        return self.first_at(low + offset)
+
+    def last_in(self, low: int, high: int) -> int | None:
+        """Return the last value of the last unit in [low, high] whose range is not empty."""
+        offset = self._behind[high % self.period]
+        if offset is None or high - offset < low:
+            return None
+        return self.last_at(high - offset)
+
+    @cached_property
+    def _ahead(self) -> tuple[int | None, ...]:
+        """Per phase, the distance to the nearest phase at or after it with a first value."""
+        return _distances(self.first)
+
+    @cached_property
+    def _behind(self) -> tuple[int | None, ...]:
+        """Per phase, the distance to the nearest phase at or before it with a last value."""
+        return tuple(reversed(_distances(tuple(reversed(self.last)))))
+
+
+def _distances(values: tuple[int | None, ...]) -> tuple[int | None, ...]:
+    """Return, per index, how far ahead (cyclically) the nearest value that is not None lies."""
+    period = len(values)
+    known = [index for index, value in enumerate(values) if value is not None]
+    if not known:
+        return (None,) * period
+    distances: list[int | None] = [None] * period
+    # Walk backwards twice round the cycle, so every index sees the next known one.
+    nearest = known[0] + period
+    for index in range(2 * period - 1, -1, -1):
+        if values[index % period] is not None:
+            nearest = index
+        if index < period:
+            distances[index] = nearest - index
+    return tuple(distances)
+
 
 #: The field of the input itself: pixel i sees pixel i.
 IDENTITY = Periodic(1, 1, (0,), (0,))
@@ -74,12 +120,17 @@ def compose(field: Periodic, window: Periodic) -> Periodic:
     Raises:
         RFError: the combined period exceeds MAX_PERIOD.
     """
+    if window == IDENTITY:
+        return field
     # After `cycles` window periods the first input unit moves by cycles * window.shift,
     # which must be a whole number of field periods for the result to repeat.
     cycles = field.period // gcd(window.shift, field.period)
     period = window.period * cycles
     if period > MAX_PERIOD:
-        raise RFError(f"unit fields repeat only every {period} units, above the limit of {MAX_PERIOD}")
+        raise RFError(
+            f"unit fields repeat only every {period} units, above the limit of {MAX_PERIOD}; "
+            "use strides, scale factors or adaptive output sizes with common factors"
+        )
     shift = cycles * window.shift // field.period * field.shift
 
     first: list[int | None] = []
@@ -90,28 +141,9 @@ def compose(field: Periodic, window: Periodic) -> Periodic:
             first.append(None)
             last.append(None)
             continue
-        first.append(first_known(field, low, high))
-        last.append(last_known(field, low, high))
+        first.append(field.first_in(low, high))
+        last.append(field.last_in(low, high))
     return Periodic(period, shift, tuple(first), tuple(last))
-
-
-def first_known(field: Periodic, low: int, high: int) -> int | None:
-    """Return the smallest first value over units low..high, skipping empty units; None if all are empty."""
-    # Units with an empty range repeat with the period, so one period of search suffices.
-    for unit in range(low, min(high, low + field.period - 1) + 1):
-        value = field.first_at(unit)
-        if value is not None:
-            return value
-    return None
-
-
-def last_known(field: Periodic, low: int, high: int) -> int | None:
-    """Return the largest last value over units low..high, skipping empty units; None if all are empty."""
-    for unit in range(high, max(low, high - field.period + 1) - 1, -1):
-        value = field.last_at(unit)
-        if value is not None:
-            return value
-    return None
 
 
 def union(fields: list[Periodic]) -> Periodic:
@@ -128,7 +160,10 @@ def union(fields: list[Periodic]) -> Periodic:
     for field in fields:
         period = period * field.period // gcd(period, field.period)
     if period > MAX_PERIOD:
-        raise RFError(f"unit fields repeat only every {period} units, above the limit of {MAX_PERIOD}")
+        raise RFError(
+            f"unit fields repeat only every {period} units, above the limit of {MAX_PERIOD}; "
+            "use strides, scale factors or adaptive output sizes with common factors"
+        )
     shift = int(slope * period)
     first = []
     last = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rf_core.errors import LayerError
+from rf_core.limits import MAX_MERGE_INPUTS, MAX_PERIOD, MAX_VALUE
 
 #: Layer kinds with a sliding window.
 WINDOW_KINDS = ("conv", "maxpool", "avgpool")
@@ -52,9 +53,6 @@ POOL_KINDS = ("maxpool", "avgpool")
 #: pads nothing. `same` follows TensorFlow: the total padding makes the output
 #: size ceil(n / s), and the smaller half goes before.
 PADDING_MODES = ("explicit", "same", "valid")
-
-#: Largest value accepted for any size or parameter, to keep arithmetic bounded.
-MAX_VALUE = 1_000_000_000
 
 
 @dataclass(frozen=True)
@@ -163,6 +161,12 @@ def _validate_layer(layer: Layer) -> None:
     if layer.is_merge and len(layer.inputs) < 2:
         raise LayerError(
             f"{layer.kind} layer {layer.label} merges two or more inputs; name them with from=a,b",
+            option="from",
+        )
+    if len(layer.inputs) > MAX_MERGE_INPUTS:
+        raise LayerError(
+            f"{layer.kind} layer {layer.label} has {len(layer.inputs)} inputs, above the limit of "
+            f"{MAX_MERGE_INPUTS}; merge them in stages with several {layer.kind} layers",
             option="from",
         )
     if not layer.is_merge and len(layer.inputs) > 1:
@@ -276,3 +280,22 @@ def _validate_special_axis(layer: Layer, params: AxisParams) -> None:
         raise LayerError(f"adaptivepool layer {layer.label} needs its output size, such as o=7", option="o")
     if params.output_size and layer.kind != "adaptivepool":
         raise LayerError(f"an output size applies to adaptivepool only, not to {layer.kind}", option="o")
+    _validate_period(layer, params)
+
+
+def _validate_period(layer: Layer, params: AxisParams) -> None:
+    """Reject parameters that set a window's period above MAX_PERIOD units."""
+    periodic = {
+        "convt": ("s", "stride", params.stride),
+        "upsample": ("f", "scale factor", params.factor),
+        "adaptivepool": ("o", "output size", params.output_size),
+    }.get(layer.kind)
+    if periodic is None:
+        return
+    option, what, value = periodic
+    if value > MAX_PERIOD:
+        raise LayerError(
+            f"{what} {value} of layer {layer.label} is too large; the limit is {MAX_PERIOD}, "
+            "because the layer's units repeat their pattern only every that many units",
+            option=option,
+        )

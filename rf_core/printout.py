@@ -21,6 +21,7 @@ import re
 
 from rf_core.errors import LayerError, SpecError
 from rf_core.layers import Layer
+from rf_core.limits import check_text_size
 from rf_core.printout_modules import NETWORK_FROM_MODULE, module_geometry
 from rf_core.printout_tree import PrintedModule, expanded_keys, parse_printout
 from rf_core.spec_writer import collapse_axes, format_layer, layer_name
@@ -50,6 +51,7 @@ def spec_from_printout(text: str) -> str:
             geometry. The error carries the printout's line and column.
         LayerError: a module's parameters are outside their valid range.
     """
+    check_text_size(text, "printout")
     root = parse_printout(text)
     lines: list[str] = []
     if root.is_container and root.type_name not in SEQUENTIAL_TYPES:

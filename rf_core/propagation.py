@@ -20,8 +20,9 @@ from rf_core.analysis import (
     axis_name,
     minimum_input_size,
 )
-from rf_core.errors import LayerError, OutputSizeError
-from rf_core.layers import PASS_THROUGH_KINDS, Layer
+from rf_core.errors import LayerError, OutputSizeError, RFError
+from rf_core.layers import MAX_VALUE, PASS_THROUGH_KINDS, Layer
+from rf_core.limits import MAX_PERIODIC_WORK
 from rf_core.network import Network
 from rf_core.windows import Window, layer_window
 
@@ -42,7 +43,11 @@ class _State:
 def propagate(network: Network, sizes: Sequence[int] | None, num_axes: int) -> tuple[LayerResult, ...]:
     """Return one LayerResult per layer of `network` for the given input sizes."""
     sources = network.sources()
-    per_axis = [_propagate_axis(network, sources, axis, None if sizes is None else sizes[axis], num_axes) for axis in range(num_axes)]
+    budget = _WorkBudget()
+    per_axis = [
+        _propagate_axis(network, sources, axis, None if sizes is None else sizes[axis], num_axes, budget)
+        for axis in range(num_axes)
+    ]
     results = []
     for index, layer in enumerate(network.layers):
         axes = tuple(axis_results[index][0] for axis_results in per_axis)
@@ -52,8 +57,34 @@ def propagate(network: Network, sizes: Sequence[int] | None, num_axes: int) -> t
     return tuple(results)
 
 
+class _WorkBudget:
+    """Counts the periods of unevenly spaced fields over all layers and axes, up to MAX_PERIODIC_WORK."""
+
+    def __init__(self) -> None:
+        self.used = 0
+
+    def charge(self, state: _State, layer: Layer, index: int, where: str) -> None:
+        self.used += sum(component.period for component in state.components or () if component.period > 1)
+        if self.used > MAX_PERIODIC_WORK:
+            # Axes are analysed one after the other, so on a later axis the
+            # limit can be crossed at an early layer.
+            raise LayerError(
+                f"layer {index} ({layer.name or layer.kind}){where} takes the analysis above its limit of "
+                f"{MAX_PERIODIC_WORK} periodic field entries: after transposed convolutions, upsampling or "
+                "adaptive pooling every layer walks through the whole period of its field. Use smaller "
+                "strides or scale factors there, or fewer layers after them",
+                line=layer.line,
+                column=layer.column,
+            )
+
+
 def _propagate_axis(
-    network: Network, sources: list[tuple[int, ...]], axis: int, input_size: int | None, num_axes: int
+    network: Network,
+    sources: list[tuple[int, ...]],
+    axis: int,
+    input_size: int | None,
+    num_axes: int,
+    budget: _WorkBudget,
 ) -> list[tuple[AxisResult, Window | None, list[str]]]:
     reasons = {} if input_size is not None else {OUTPUT_SIZE: NO_INPUT_SIZE}
     initial = _State(input_size, (fieldmaps.IDENTITY,), (), reasons)
@@ -63,12 +94,21 @@ def _propagate_axis(
         inputs = [states[source] for source in sources[index]]
         notes: list[str] = []
         window = None
-        if layer.is_merge:
-            names = [_source_name(network, source) for source in sources[index]]
-            state = _merge(layer, index + 1, inputs, names, axis, num_axes, notes)
-        else:
-            window = layer_window(layer, layer.axis(axis), inputs[0].size, index + 1)
-            state = _apply(inputs[0], window, index + 1, axis, layer.kind)
+        try:
+            if layer.is_merge:
+                names = [_source_name(network, source) for source in sources[index]]
+                state = _merge(layer, index + 1, inputs, names, axis, num_axes, notes)
+            else:
+                window = layer_window(layer, layer.axis(axis), inputs[0].size, index + 1)
+                state = _apply(inputs[0], window, index + 1, axis, layer.kind)
+        except RFError as error:
+            if error.line is not None or layer.line is None:
+                raise
+            # fields.compose and fields.union know no layer; point at the one being analysed.
+            raise LayerError(
+                f"{layer.describe(index + 1)}: {error.message}", line=layer.line, column=layer.column
+            ) from None
+        budget.charge(state, layer, index + 1, f" along {axis_name(axis, num_axes)}" if num_axes > 1 else "")
         if state.size is not None and state.size < 1:
             _raise_no_units(network, index, axis, num_axes, inputs[0].size, window)
         states[index] = state
@@ -338,6 +378,11 @@ def _axis_result(state: _State, input_size: int | None, window: Window | None) -
 
 def _field_sizes(components: Sequence[fieldmaps.Periodic], size: int | None) -> tuple[int | None, int | None]:
     """Return the largest and smallest field size over the units, None when unknowable."""
+    if len(components) == 1:
+        # One component: units 0 to period - 1 are its phases, read without divmod.
+        only = components[0]
+        widths = [last - first + 1 for first, last in zip(only.first, only.last) if first is not None and last is not None]
+        return (max(widths), min(widths)) if widths else (0, 0)
     period = _common_period(components)
     if len({component.slope for component in components}) == 1:
         units: Sequence[int] = range(period)
@@ -366,12 +411,23 @@ def _raise_no_units(
             f", padded by {window.pad_before}+{window.pad_after}, "
             f"but its window spans {layer.axis(axis).effective_kernel}"
         )
+    problem = f"{layer.describe(index + 1)} has no output units{where}: its input is {input_size} {pixels}{detail}."
+    if any(size is None for size in minimum):
+        advice = (
+            f" No input size up to {MAX_VALUE} gives every layer a unit, because a layer above it has a fixed "
+            "output size (global or adaptive pooling, fc); make this layer's window fit that size"
+        )
+        known_minimum: tuple[int, ...] = ()
+    else:
+        known_minimum = tuple(size for size in minimum if size is not None)
+        advice = (
+            f" The smallest input that gives every layer at least one unit is "
+            f"{'x'.join(map(str, known_minimum))}; use an input at least that large"
+        )
     raise OutputSizeError(
-        f"{layer.describe(index + 1)} has no output units{where}: its input is "
-        f"{input_size} {pixels}{detail}. The smallest input that gives every layer at least one unit is "
-        f"{'x'.join(map(str, minimum))}; use an input at least that large",
+        problem + advice,
         layer_index=index + 1,
-        minimum_input_size=minimum,
+        minimum_input_size=known_minimum,
         line=layer.line,
         column=layer.column,
     )

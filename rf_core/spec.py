@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from rf_core.errors import LayerError, SpecError
 from rf_core.layers import ALL_KINDS, MAX_VALUE, AxisParams, Layer
+from rf_core.limits import MAX_SPEC_LAYERS, check_text_size
 from rf_core.network import Network
 from rf_core.spec_keywords import DEFAULT_OPTIONS, KIND_ALIASES, OPTION_ALIASES, VALID_OPTIONS
 from rf_core.spec_values import (
@@ -39,9 +40,11 @@ def parse_spec(text: str) -> Network:
     """Parse a spec into a Network.
 
     Raises:
-        SpecError: unknown kind or option, malformed number, misplaced `input`.
+        SpecError: unknown kind or option, malformed number, misplaced `input`,
+            or a text, line or layer count above the limits in `rf_core.limits`.
         LayerError: a value outside its valid range. Both carry line and column.
     """
+    check_text_size(text)
     layers: list[Layer] = []
     input_size: tuple[int, ...] | None = None
     input_line: int | None = None
@@ -63,6 +66,13 @@ def parse_spec(text: str) -> Network:
             input_size = _parse_input(tokens, line_number, axes)
             input_line = line_number
             continue
+        if len(layers) == MAX_SPEC_LAYERS:
+            raise SpecError(
+                f"the spec has more than {MAX_SPEC_LAYERS} layers, the limit for text specs; "
+                "analyse larger networks from Python with rf_core.Network",
+                line=line_number,
+                column=head.column,
+            )
         layer = _parse_layer(tokens, line_number, axes)
         if layer.name in names:
             column = next(token.column for token in tokens if token.text.lower().startswith("name="))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rf_core.analysis import LayerResult
-from rf_core.fields import first_known, last_known
 
 Region = tuple[tuple[int, int], ...]
 
@@ -40,8 +39,8 @@ def trace_region(results: Sequence[LayerResult], layer_index: int, unit: Sequenc
             size = result.axes[axis].input_size
             if window is None or window.window is None or size is None:
                 return None
-            low = first_known(window.window, first, last)
-            high = last_known(window.window, first, last)
+            low = window.window.first_in(first, last)
+            high = window.window.last_in(first, last)
             if low is None or high is None:
                 break
             low, high = max(low, 0), min(high, size - 1)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rf_core.analysis import analyze
 from rf_core.errors import RFError
+from rf_core.limits import MAX_REQUEST_LENGTH
 from rf_core.render_html import to_html
 from rf_core.spec import parse_size, parse_spec
 
@@ -127,6 +128,11 @@ def render_calculator_json(request_json: str) -> str:
     "spec" when a printout was converted or a preset loaded.
     """
     try:
+        if len(request_json) > MAX_REQUEST_LENGTH:
+            raise ValueError(
+                f"the request has {len(request_json)} characters, above the limit of {MAX_REQUEST_LENGTH}; "
+                "shorten the spec or the printout"
+            )
         request = json.loads(request_json)
         spec = request.get("spec", "")
         input_size = request.get("input_size", "") or ""

@@ -112,17 +112,29 @@ def _transposed_window(params: AxisParams, input_size: int | None) -> Window:
     # Output unit o gets input unit i through tap t when o = i s - p + t d, so
     # i = (o + p - t d) / s where that is a whole number. Phase o mod s decides
     # which taps fit, and the pattern repeats every s outputs, moving i by 1.
+    # The taps that fit solve tap * d = phase + p (mod s): a residue class modulo
+    # s / gcd(d, s), so each phase costs constant time whatever the kernel size.
+    # The last fitting tap gives the first input unit, the first tap the last.
     stride, dilation, pad = params.stride, params.dilation, params.pad_before
+    common = gcd(dilation, stride)
+    modulus = stride // common
+    inverse = pow(dilation // common, -1, modulus) if modulus > 1 else 0
     first: list[int | None] = []
     last: list[int | None] = []
     for phase in range(stride):
-        sources = [
-            (phase + pad - tap * dilation) // stride
-            for tap in range(params.kernel)
-            if (phase + pad - tap * dilation) % stride == 0
-        ]
-        first.append(min(sources) if sources else None)
-        last.append(max(sources) if sources else None)
+        target = phase + pad
+        if target % common:
+            first.append(None)
+            last.append(None)
+            continue
+        lowest_tap = (target // common * inverse) % modulus if modulus > 1 else 0
+        if lowest_tap > params.kernel - 1:
+            first.append(None)
+            last.append(None)
+            continue
+        highest_tap = lowest_tap + (params.kernel - 1 - lowest_tap) // modulus * modulus
+        first.append((target - highest_tap * dilation) // stride)
+        last.append((target - lowest_tap * dilation) // stride)
 
     size = None
     if input_size is not None:

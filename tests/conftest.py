@@ -1,9 +1,10 @@
-"""Shared fixtures: the site built once per test session."""
+"""Shared fixtures: the site built once per test session, and one Playwright driver."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,11 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if completed.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{completed.stdout}\n{completed.stderr}")
     return site
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[object]:
+    """Start Playwright's driver once per session: its sync API allows one at a time."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as instance:
+        yield instance

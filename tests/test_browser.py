@@ -8,7 +8,6 @@ every other host to "not found", so such a request also never leaves the machine
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import html.parser
 import json
@@ -97,38 +96,6 @@ def site_url(built_site: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-class _SharedPlaywright:
-    """One Playwright driver for every browser test module.
-
-    The sync API allows one driver per thread, but each module that imports the
-    `playwright` fixture gets its own session-scoped copy of it. The copies
-    therefore share this driver, which stops when the last copy is torn down.
-    """
-
-    instance: sync_api.Playwright | None = None
-    users = 0
-
-    @classmethod
-    @contextlib.contextmanager
-    def use(cls) -> Iterator[sync_api.Playwright]:
-        if cls.users == 0:
-            cls.instance = sync_api.sync_playwright().start()
-        cls.users += 1
-        try:
-            yield cls.instance
-        finally:
-            cls.users -= 1
-            if cls.users == 0:
-                cls.instance.stop()
-                cls.instance = None
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[sync_api.Playwright]:
-    with _SharedPlaywright.use() as instance:
-        yield instance
 
 
 @dataclass

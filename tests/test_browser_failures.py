@@ -23,7 +23,6 @@ from test_browser import (  # noqa: F401 (fixtures are used by name)
     _launch,
     browser,
     open_calculator,
-    playwright,
     render_in_cpython,
     site_url,
     sync_api,

@@ -30,7 +30,6 @@ from test_browser import (  # noqa: F401 (fixtures are used by name)
     change_first_kernel,
     click_nav_link,
     open_calculator,
-    playwright,
     site_url,
     sync_api,
     table_rows,
