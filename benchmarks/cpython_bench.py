@@ -70,11 +70,11 @@ HTML_MAX_DEPTH = 10_000
 
 def measure_network(spec: str, repeats: int, *, html: bool = True) -> dict:
     """Time parsing, analysis and the text table of one spec, and the HTML table when `html` is true."""
-    network = parse_spec(spec)
+    network = parse_spec(spec, text_limits=False)
     analysis = analyze(network)
     timings = {
         "layers": len(network.layers),
-        "parse": time_call(lambda: parse_spec(spec), repeats),
+        "parse": time_call(lambda: parse_spec(spec, text_limits=False), repeats),
         "analyze": time_call(lambda: analyze(network), repeats),
         "render_text": time_call(lambda: to_text(analysis), repeats),
         "render_html": None,
@@ -117,11 +117,11 @@ def measure_scaling(depths: list[int], repeats: int) -> dict:
     points = []
     for depth in depths:
         spec = chain_spec(depth)
-        network = parse_spec(spec)
+        network = parse_spec(spec, text_limits=False)
         points.append(
             {
                 "depth": depth,
-                "parse": time_call(lambda: parse_spec(spec), repeats),
+                "parse": time_call(lambda: parse_spec(spec, text_limits=False), repeats),
                 "analyze": time_call(lambda: analyze(network), repeats),
             }
         )
@@ -152,7 +152,7 @@ def measure_html_scaling(depths: list[int], repeats: int) -> dict:
     """
     points = []
     for depth in depths:
-        analysis = analyze(parse_spec(chain_spec(depth)))
+        analysis = analyze(parse_spec(chain_spec(depth), text_limits=False))
         points.append({"depth": depth, "render_html": time_call(lambda: to_html(analysis, (0,)), repeats)})
     xs = [math.log(point["depth"]) for point in points]
     ys = [math.log(point["render_html"]["min_s"]) for point in points]
@@ -177,7 +177,7 @@ def profile_analysis(depth: int) -> dict:
 
     The cyclic garbage collector is timed through `gc.callbacks`, per generation.
     """
-    network = parse_spec(chain_spec(depth))
+    network = parse_spec(chain_spec(depth), text_limits=False)
     collections = {0: 0, 1: 0, 2: 0}
     gc_seconds = {0: 0.0, 1: 0.0, 2: 0.0}
     started: dict[int, float] = {}
@@ -268,7 +268,7 @@ def compare_torchscan(repeats: int) -> dict:
         with contextlib.redirect_stdout(io.StringIO()):
             return torchscan.summary(module, (1, size, size), receptive_field=True)
 
-    rf_core_time = time_call(lambda: analyze(parse_spec(spec)), repeats)
+    rf_core_time = time_call(lambda: analyze(parse_spec(spec, text_limits=False)), repeats)
     torchscan_time = time_call(lambda: run_torchscan(model), repeats)
 
     # ResNet-50: the field at layer4 by gradient, by rf_core and by torchscan.

@@ -87,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _analyze(arguments: argparse.Namespace) -> str:
-    network = parse_spec(_read_spec(arguments.spec))
+    # The text limits protect the calculators in the browser; a terminal user can stop a long run.
+    network = parse_spec(_read_spec(arguments.spec), text_limits=False)
     size = parse_size(arguments.input_size) if arguments.input_size is not None else None
     unit = parse_unit(arguments.unit) if arguments.unit is not None else None
     # A unit with one index per axis makes a network written with scalars report that many axes.

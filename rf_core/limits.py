@@ -7,10 +7,10 @@ and the error names the value, the limit and the fix.
 
 Two groups:
 
-- Text limits apply to text specs and PyTorch printouts only (`parse_spec`,
-  `spec_from_printout`, the calculators and the command line). Networks built from
-  `Layer` objects in Python have no layer limit, so scripts and benchmarks can
-  analyse chains of 100,000 layers and more.
+- Text limits apply to text specs and PyTorch printouts in the calculators
+  (`parse_spec` by default, and `spec_from_printout`). The command line,
+  `parse_spec(text, text_limits=False)` and networks built from `Layer` objects in
+  Python skip them, so scripts and benchmarks can analyse 100,000 layers and more.
 - Value and work limits apply to every network, however it was made, because
   they bound the time of a single analysis.
 """
@@ -30,11 +30,12 @@ MAX_SPEC_LENGTH = 200_000
 #: built-in line, a WaveNet merge of 30 inputs, has about 500.
 MAX_LINE_LENGTH = 2_000
 
-#: Maximum number of layers in a text spec. The calculator table traces one unit
-#: back through every layer above each row, which costs time quadratic in the
-#: layer count. At this limit a 3-D chain takes about 1 s in CPython 3.11 (a
-#: shared 2-core machine, measured with `render_calculator`), and Pyodide is
-#: slower. ResNet-152, the deepest built-in network, has 208 layers.
+#: Maximum number of layers in a text spec. Where a layer reads only padding or
+#: leaves pixels unread, the calculator table traces each row's unit back through
+#: every layer above it, which costs time quadratic in the layer count. At this
+#: limit such a 2-D chain takes about 0.25 s in CPython 3.11 (a shared 2-core
+#: machine, measured with `render_calculator`), and Pyodide is slower.
+#: ResNet-152, the deepest built-in network, has 208 layers.
 MAX_SPEC_LAYERS = 500
 
 #: Maximum length of a JSON request to `rf_core.widget.render_calculator_json`, in

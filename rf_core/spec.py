@@ -36,15 +36,22 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 _DIGITS_PATTERN = re.compile(r"[0-9]+\Z")
 
 
-def parse_spec(text: str) -> Network:
+def parse_spec(text: str, *, text_limits: bool = True) -> Network:
     """Parse a spec into a Network.
+
+    Args:
+        text: The spec.
+        text_limits: Enforce the text length, line length and layer count limits
+            of `rf_core.limits`, as the calculators need. The command line and
+            scripts pass False to read larger specs; value limits always apply.
 
     Raises:
         SpecError: unknown kind or option, malformed number, misplaced `input`,
             or a text, line or layer count above the limits in `rf_core.limits`.
         LayerError: a value outside its valid range. Both carry line and column.
     """
-    check_text_size(text)
+    if text_limits:
+        check_text_size(text)
     layers: list[Layer] = []
     input_size: tuple[int, ...] | None = None
     input_line: int | None = None
@@ -66,10 +73,10 @@ def parse_spec(text: str) -> Network:
             input_size = _parse_input(tokens, line_number, axes)
             input_line = line_number
             continue
-        if len(layers) == MAX_SPEC_LAYERS:
+        if text_limits and len(layers) == MAX_SPEC_LAYERS:
             raise SpecError(
-                f"the spec has more than {MAX_SPEC_LAYERS} layers, the limit for text specs; "
-                "analyse larger networks from Python with rf_core.Network",
+                f"the spec has more than {MAX_SPEC_LAYERS} layers, the limit for calculators; "
+                "analyse larger networks with the command line or rf_core.parse_spec(text, text_limits=False)",
                 line=line_number,
                 column=head.column,
             )
