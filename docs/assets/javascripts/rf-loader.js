@@ -309,6 +309,11 @@ function scheduleRequest(calculator) {
 }
 
 function convertPrintout(calculator) {
+  // The layers no longer come from a built-in network, so the menu goes back to its prompt.
+  const presetChoice = calculator.root.querySelector(".rf-calculator__preset");
+  if (presetChoice) {
+    presetChoice.value = "";
+  }
   // The worker converts the printout to layers, computes them, and returns both.
   clearTimeout(calculator.debounceTimer);
   calculator.pendingPrintout = calculator.printout.value;
