@@ -206,7 +206,7 @@ def widget_html(
         f'<div class="rf-calculator" data-rf-calculator="{number}">'
         f'<div class="rf-calculator__inputs">'
         f'<label for="{prefix}-spec">Layers</label>'
-        f'<textarea id="{prefix}-spec" class="rf-calculator__spec" spellcheck="false" autocapitalize="off" '
+        f'<textarea id="{prefix}-spec" class="rf-calculator__spec" spellcheck="false" autocapitalize="off" wrap="off" '
         f'autocomplete="off" rows="{rows}">{spec_html}</textarea>'
         f'<div class="rf-calculator__options">'
         f'<label for="{prefix}-input">Input size</label>'
