@@ -31,7 +31,7 @@ NO_INPUT_SIZE = "no input size given; add an 'input' line or give an input size"
 
 @dataclass(frozen=True)
 class _State:
-    """What flows along one axis out of a layer: size, field and reasons for unknowns."""
+    """State of one axis at a layer's output: size, field, and the reasons for unknown values."""
 
     size: int | None
     components: tuple[fieldmaps.Periodic, ...] | None
@@ -140,7 +140,7 @@ def _apply(source: _State, window: Window, index: int, axis: int, kind: str) -> 
         reasons[EFFECTIVE_PADDING] = source.reasons[EFFECTIVE_PADDING]
     elif window.offset_unknown:
         reasons[EFFECTIVE_PADDING] = window.reason
-    edges_exact = source.edges_exact and _reads_last_unit(kind, source.size, window)
+    edges_exact = source.edges_exact and _keeps_edges_exact(kind, source.size, window)
     return _State(window.output_size, components, offset_key, reasons, edges_exact)
 
 
@@ -148,12 +148,12 @@ def _apply(source: _State, window: Window, index: int, axis: int, kind: str) -> 
 _EDGE_SAFE_KINDS = ("conv", "maxpool", "avgpool", "pad", *PASS_THROUGH_KINDS)
 
 
-def _reads_last_unit(kind: str, source_size: int | None, window: Window) -> bool:
-    """Whether clipping this layer's intervals to the input stays exact.
+def _keeps_edges_exact(kind: str, source_size: int | None, window: Window) -> bool:
+    """Return whether clipping this layer's intervals to the input stays exact.
 
-    That holds when the kind is edge-safe, every window reads at least one
-    existing input unit (so the first window's last unit is at least 0 and the
-    last window's first unit at most n - 1), and the last window reaches the
+    That holds when the kind is edge-safe and every window reads at least one
+    existing input unit: the first window ends at unit 0 or later, and the last
+    window starts at unit n - 1 or earlier. The last window must also reach the
     last input unit. Then the units before the first and after the last
     existing one only widen a field into the padding. When a window reads only
     padding, or the last window stops short (pixels left unread in floor mode),
@@ -218,7 +218,7 @@ def _merge(
 
 
 def _covers_all(candidate: _State, inputs: list[_State]) -> bool:
-    """Whether every unit's field in `candidate` contains that unit's field in every other input.
+    """Return whether every unit's field in `candidate` contains that unit's field in every other input.
 
     A merge's traced span is the union of its inputs' traced spans, so it equals
     the clipped merged interval when one input with exact edges covers the others.
@@ -238,7 +238,7 @@ def _covers_all(candidate: _State, inputs: list[_State]) -> bool:
 
 
 def _is_even(components: Sequence[fieldmaps.Periodic]) -> bool:
-    """Whether every unit's field has the same size and neighbouring fields are S apart."""
+    """Return whether every unit's field has the same size and neighbouring fields are S apart."""
     if len(components) != 1:
         return False
     component = components[0]
@@ -256,7 +256,7 @@ def _is_even(components: Sequence[fieldmaps.Periodic]) -> bool:
 def _alignment_notes(label: str, inputs: list[_State], names: list[str], where: str, even: bool) -> list[str]:
     """Describe, in one note, the inputs whose fields are placed differently from the first input's.
 
-    `even` says whether the merged fields are still evenly placed and of one size,
+    `even` tells whether the merged fields are still evenly placed and of one size,
     as when two paths have the same effective stride but differently centred fields.
     """
     reference = inputs[0].components or ()
