@@ -4,8 +4,8 @@ Along one axis, the field of unit i of a node is an inclusive interval
 [lo(i), hi(i)] of input pixels. For ordinary layers lo(i) = -P + i S. Transposed
 convolutions, upsampling and adaptive pooling make the fields unevenly spaced, but
 they stay periodic: after `period` units the interval moves by `shift` pixels.
-A `Component` stores one such function; a node's field is the union of one or
-more components (more than one only when merged paths are misaligned).
+A `Periodic` stores one such function. A node's field is the union of one or more
+of them, and more than one only when merged paths have different effective strides.
 
 Both lo and hi are non-decreasing in i for every layer kind here, which is what
 lets a window of input units be summarised by its first and last unit.

@@ -256,7 +256,7 @@ def _is_even(components: Sequence[fieldmaps.Periodic]) -> bool:
 def _alignment_notes(label: str, inputs: list[_State], names: list[str], where: str, even: bool) -> list[str]:
     """Describe, in one note, the inputs whose fields are placed differently from the first input's.
 
-    `even` tells whether the merged fields are still evenly placed and of one size,
+    `even` is True when the merged fields are still evenly placed and of one size,
     as when two paths have the same effective stride but differently centred fields.
     """
     reference = inputs[0].components or ()

@@ -142,7 +142,7 @@ def cells(row: Row) -> list[str]:
 
 
 def unit_in_layer(result: LayerResult, indices: Sequence[int]) -> bool:
-    """Whether a layer has the unit, as far as its output size is known."""
+    """Return whether a layer has the unit, as far as its output size is known."""
     return all(axis.output_size is None or index < axis.output_size for index, axis in zip(indices, result.axes))
 
 
@@ -219,12 +219,14 @@ def _json_unit(analysis: Analysis, result: LayerResult, unit: Sequence[int]) -> 
     if not unit_in_layer(result, indices):
         return None
     field = analysis.unit_field(result.index, indices)
-    return {
-        "index": list(indices),
-        "interval": None if field.interval is None else [list(pair) for pair in field.interval],
-        "clipped": None if field.clipped is None else [None if pair is None else list(pair) for pair in field.clipped],
-        "centre": None if field.centre is None else [_json_number(value) for value in field.centre],
-    }
+    interval = clipped = centre = None
+    if field.interval is not None:
+        interval = [list(pair) for pair in field.interval]
+    if field.clipped is not None:
+        clipped = [None if pair is None else list(pair) for pair in field.clipped]
+    if field.centre is not None:
+        centre = [_json_number(value) for value in field.centre]
+    return {"index": list(indices), "interval": interval, "clipped": clipped, "centre": centre}
 
 
 def _json_number(value: float | Fraction | None) -> float | int | None:

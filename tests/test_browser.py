@@ -12,7 +12,6 @@ import functools
 import html.parser
 import json
 import re
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -39,7 +38,6 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 CALCULATOR_PAGE = "calculator/"
-BUILD_TIMEOUT_SECONDS = 600
 # Booting Pyodide took about 4 s here (2 cores, warm disk cache). The loader gives up after 60 s.
 BOOT_TIMEOUT_MS = 90_000
 
@@ -68,20 +66,6 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    site_dir = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_SECONDS,
-    )
-    assert result.returncode == 0, f"mkdocs build failed:\n{result.stdout}\n{result.stderr}"
-    return site_dir
 
 
 @pytest.fixture(scope="session")
