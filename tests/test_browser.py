@@ -227,8 +227,12 @@ def click_nav_link(page: sync_api.Page, label: str) -> None:
     """Click the visible primary-nav link with this label and wait for its page."""
     link = page.locator("nav.md-nav--primary a.md-nav__link:visible", has_text=label).first
     target = urljoin(page.url, link.get_attribute("href") or "").split("#")[0]
+    heading = page.locator("article h1").first.text_content()
     link.click()
     page.wait_for_url(target)
+    # Instant navigation changes the URL before it swaps the content, so the click is
+    # only done once the old page's heading is gone.
+    sync_api.expect(page.locator("article h1").first).not_to_have_text(heading or "")
 
 
 def open_calculator(browser: Browser, site_url: str) -> sync_api.Locator:
