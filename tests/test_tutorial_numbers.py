@@ -38,7 +38,7 @@ _TEX_TO_PYTHON = (
     (r"\bmod", "%"),
     ("&", ""),
 )
-_ENVIRONMENT = re.compile(r"\\(?:begin|end)\{aligned\}")
+_ENVIRONMENT = re.compile(r"\\(?:begin\{array\}\{[lcr]+\}|end\{array\})")
 
 
 def page_text(name: str) -> str:
@@ -78,7 +78,7 @@ def evaluate(tex: str) -> float | None:
 def equality_chains(page: str) -> list[tuple[str, list[float]]]:
     """Return every math line split at `=`, with the values of its numeric parts in order.
 
-    A line such as `r_2 &= 3 + (3 - 1) \\cdot 1 = 5` gives [5, 5]. A part with a
+    A line such as `r_2 & = & 3 + (3 - 1) \\cdot 1 = 5` gives [5, 5]. A part with a
     symbol in it ends a run, so `p = p' = 0` gives nothing to compare.
     """
     chains = []
@@ -273,10 +273,10 @@ SYMBOLS = {"r": "r", "S": "S", "c": "start"}
 
 
 def test_growth_derivations_match():
-    # Every line `X_l &= ... = VALUE` of the worked example states layer l's r, S
+    # Every line `X_l & = & ... = VALUE` of the worked example states layer l's r, S
     # or start; VALUE must be what rf_core computes for the `small` network.
     page = page_text("growth")
-    steps = re.findall(r"^([rSc])_(\d) &= .* = (\d+)\s*(?:\\\\)?$", page, re.M)
+    steps = re.findall(r"^([rSc])_(\d) & = & .* = (\d+)\s*(?:\\\\)?$", page, re.M)
 
     assert len(steps) == 12
     for symbol, layer, stated in steps:
