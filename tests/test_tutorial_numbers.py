@@ -296,6 +296,19 @@ def test_growth_closed_forms_match():
     assert value(page, "small", "conv3", "interval", unit=3) == (2, 24)
 
 
+def test_growth_counts_from_the_top():
+    # m_l, the units of layer l under unit 3 of conv3, is the field of layers
+    # l + 1 to 4 alone, measured in units of layer l: 5, 10, 21 and 23.
+    page = page_text("growth")
+    layers = [line for line in spec_of(page, "small").splitlines() if not line.startswith("input")]
+    steps = re.findall(r"^m_(\d) & = & .* = (\d+)\s*(?:\\\\)?$", page, re.M)
+
+    assert len(steps) == 4
+    for layer, stated in steps:
+        above = analyze(parse_spec("input 64\n" + "\n".join(layers[int(layer) :])))
+        assert above.layers[-1].axes[0].receptive_field == int(stated), f"m_{layer}"
+
+
 def test_growth_holes():
     # conv3's taps are d_4 S_3 = 2 * 4 = 8 apart, and each reads a pooling field of
     # r_3 = 7 pixels, so pixels 9 and 17 of unit 3's interval [2, 24] reach no path.
