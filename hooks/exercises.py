@@ -140,6 +140,8 @@ def exercise_markdown(exercise: Exercise, solution: Solution, show: str, number:
 
     md_in_html renders the Markdown inside the elements marked `markdown="block"`,
     so the question and the hint may contain code, math and inline values. The
+    `tip` and `success` classes give the two boxes mkdocs-material's colours for
+    those kinds of collapsible admonition. The
     HTML takes three lines plus one blank line after the question and one after
     the hint, so the result has at most as many lines as the block, whose fences,
     separators and spec take at least five.
@@ -161,12 +163,12 @@ def exercise_markdown(exercise: Exercise, solution: Solution, show: str, number:
         f'<div class="rf-exercise__question" markdown="block">'
     )
     spec = _spec_html(exercise.spec) if show == "spec" else ""
-    middle = f'</div>{spec}<details class="rf-exercise__hint" markdown="block"><summary>Hint</summary>'
+    middle = f'</div>{spec}<details class="rf-exercise__hint tip" markdown="block"><summary>Hint</summary>'
     closing = (
         "</details>"
         f"{_check_html(input_label(solution, exercise.ask), prefix)}"
         f'<p class="rf-exercise__result" id="{prefix}-result" role="status" aria-live="polite"></p>'
-        f'<details class="rf-exercise__answer"><summary>Show answer</summary>{answer_html(solution)}</details>'
+        f'<details class="rf-exercise__answer success"><summary>Show answer</summary>{answer_html(solution)}</details>'
         "</section>"
     )
     return [opening, *exercise.question.split("\n"), "", middle, *exercise.hint.split("\n"), "", closing]
