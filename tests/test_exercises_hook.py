@@ -6,6 +6,7 @@ import difflib
 import importlib.util
 import json
 import os
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,7 +15,7 @@ import markdown
 import pytest
 from mkdocs.exceptions import PluginError
 
-from rf_core.exercises import Exercise, answer_html, solve
+from rf_core.exercises import Exercise, answer_html, check, solve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden" / "exercises"
@@ -111,7 +112,7 @@ def test_exercise_structure() -> None:
     assert page.text("rf-exercise__question") == "What is r of pool?"
     assert ("strong", {}) in page.elements
 
-    assert page.text("rf-exercise__hint").startswith("Hint")
+    assert page.text("rf-exercise__hint tip").startswith("Hint")
     label = page.find("label", for_="rf-exercise-1-answer")
     assert label is not None
     field = page.find("input", id="rf-exercise-1-answer")
@@ -124,7 +125,7 @@ def test_exercise_structure() -> None:
     result = page.find("p", class_="rf-exercise__result")
     assert result["role"] == "status"
     assert result["aria-live"] == "polite"
-    assert page.text("rf-exercise__answer").startswith("Show answer Answer: the receptive field r of layer 2 (pool) is 4.")
+    assert page.text("rf-exercise__answer success").startswith("Show answer Answer: the receptive field r of layer 2 (pool) is 4.")
 
 
 def test_answer_box_is_build_time_answer() -> None:
@@ -248,6 +249,40 @@ def test_no_stale_golden_files() -> None:
     names = {f"{variant['name']}.md" for variant in VARIANTS}
     stored = {path.name for path in GOLDEN_DIR.glob("*.md")}
     assert stored <= names, f"golden files without a manifest entry: {sorted(stored - names)}"
+
+
+# --- The teachers page -------------------------------------------------------------------
+
+
+TEACHERS = (REPO_ROOT / "docs" / "teachers.md").read_text(encoding="utf-8")
+DOC_EXAMPLES = re.findall(r"````markdown\n(```rf-exercise.*?\n```)\n````", TEACHERS, re.S)
+
+
+def test_teachers_examples_render() -> None:
+    assert len(DOC_EXAMPLES) == 2
+    for example in DOC_EXAMPLES:
+        assert 'class="rf-exercise"' in _render(example)
+
+
+def test_teachers_format_message_matches() -> None:
+    demo = re.search(r"```rf-exercise ask=r layer=pool\n.*?\n---\n.*?\n---\n(.*?)\n```", TEACHERS, re.S)
+    assert demo is not None
+    message = check(Exercise(ask="r", layer="pool", spec=demo.group(1)), "3,6").message
+    assert f'"{message}"' in " ".join(TEACHERS.split())
+
+
+def test_teachers_build_error_matches() -> None:
+    # The page's example error comes from a block on line 12 whose layer=fc8 names no layer.
+    block = BLOCK.replace("layer=pool", "layer=fc8")
+    with pytest.raises(PluginError) as caught:
+        _render("\n" * 11 + block)
+    assert str(caught.value).startswith("lesson.md:12: ")
+    assert f"ERROR   -  {caught.value}" in _unwrapped_code(TEACHERS)
+
+
+def _unwrapped_code(text: str) -> str:
+    """Join the continuation lines of the page's error example, which start with spaces."""
+    return re.sub(r"\n {11}", " ", text)
 
 
 # --- The built site -----------------------------------------------------------------
