@@ -141,6 +141,9 @@ class Solution:
         analysis: The analysis that gave the value.
         result: The asked layer's result.
         axis: The 0-based axis of the value.
+        mistakes: Wrong values that typical slips give, each with its nudge.
+            They are computed with the answer, so that the site's build runs
+            this code for every exercise before a reader's answer needs it.
     """
 
     value: Value
@@ -150,6 +153,7 @@ class Solution:
     analysis: Analysis
     result: LayerResult
     axis: int
+    mistakes: dict[Fraction, str]
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,7 @@ def solve(exercise: Exercise) -> Solution:
         analysis=analysis,
         result=result,
         axis=axis,
+        mistakes=common_mistakes(analysis, result, exercise.ask, axis),
     )
 
 
@@ -335,8 +340,7 @@ def _check_number(solution: Solution, ask: str, typed: TypedNumber) -> str | Non
         return f"{_symbol(ask)} is at least 1 here."
     if ask == "min_input":
         return _minimum_input_nudge(solution, typed.value)
-    mistakes = common_mistakes(solution.analysis, solution.result, ask, solution.axis)
-    return mistakes.get(typed.value, _NUDGES[ask])
+    return solution.mistakes.get(typed.value, _NUDGES[ask])
 
 
 def _rounds_to(typed: TypedNumber, expected: Fraction, min_decimals: int = 2) -> bool:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
 from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers import draw_network, spec_text
+from rf_core import analyze, parse_spec
 from rf_core.answers import MAX_ANSWER_LENGTH, AnswerFormatError, parse_number, parse_pair
 from rf_core.errors import RFError
 from rf_core.exercises import (
@@ -23,6 +26,7 @@ from rf_core.exercises import (
     parse_block,
     solve,
 )
+from rf_core.quantities import QUANTITIES, UNIT_QUANTITIES, format_value, quantity
 
 # conv k=3 then maxpool k=2 s=2 on 8 pixels:
 #   r = 1 + (3 - 1)·1 + (2 - 1)·1 = 4, S = 1·2 = 2, P = 0, start = -0 + (4 - 1)/2 = 1.5,
@@ -487,3 +491,44 @@ def test_json_broken_exercise_error() -> None:
 def test_json_check_never_raises(answer) -> None:
     reply = json.loads(check_answer_json(_request(answer=answer)))
     assert reply["status"] in ("correct", "not_yet", "invalid")
+
+
+# --- Random networks -----------------------------------------------------------------------
+
+
+def _numbers_in(value) -> list[str]:
+    """Format each number of a value as workings write it, with a real minus sign."""
+    parts = value if isinstance(value, tuple) else (value,)
+    return [format_value(part).replace("-", "\u2212") for part in parts]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_networks_solved_and_checked(seed) -> None:
+    rng = random.Random(seed)
+    num_axes = rng.choice((1, 2))
+    size, layers = draw_network(rng, num_axes)
+    spec = spec_text(size, layers)
+    analysis = analyze(parse_spec(spec))
+    axis = rng.randrange(num_axes)
+    axis_text = ("height", "width")[axis] if num_axes == 2 else ""
+
+    for ask in QUANTITIES:
+        unit = None
+        if ask in UNIT_QUANTITIES:
+            unit = rng.randrange(analysis.layers[-1].axes[axis].output_size)
+        exercise = Exercise(ask=ask, layer="last", spec=spec, unit="" if unit is None else str(unit), axis=axis_text)
+        try:
+            expected = quantity(analysis, "last", ask, unit=unit, axis=axis)
+        except RFError:
+            # Such as the clipped interval of a unit that reads only padding.
+            with pytest.raises(RFError):
+                solve(exercise)
+            continue
+        solution = solve(exercise)
+
+        assert solution.value == expected
+        for number in _numbers_in(solution.value):
+            assert number in solution.working, (ask, solution.working)
+        assert check(exercise, solution.text).status == CORRECT
+        wrong = (solution.value[0] - 1, solution.value[1]) if isinstance(solution.value, tuple) else solution.value + 1
+        assert check(exercise, format_value(wrong)).status == NOT_YET
