@@ -374,7 +374,8 @@ def _check_pair(solution: Solution, ask: str, typed: tuple[int, int]) -> str | N
     if ask == "clipped" and solution.analysis.input_size is not None:
         last_pixel = solution.analysis.input_size[solution.axis] - 1
         if first < 0 or last > last_pixel:
-            return f"A clipped interval lies inside the input: its pixels are 0 to {last_pixel}."
+            # The bounds are not named, because for a large field they are the answer.
+            return "A clipped interval contains only input pixels: it starts at pixel 0 or later and ends at the last pixel or earlier."
     if last - first == expected[1] - expected[0]:
         return "The length is right, but the position is not. " + _NUDGES[ask]
     if ask == "interval":

@@ -419,7 +419,14 @@ def test_interval_nudges() -> None:
     assert "Write the first pixel first" in _check("interval", CLASSIC, "7, 4", "pool", unit="2").message
     assert "The length is right" in _check("interval", CLASSIC, "5, 8", "pool", unit="2").message
     assert "Check the length" in _check("interval", CLASSIC, "4, 9", "pool", unit="2").message
-    assert "lies inside the input" in _check("clipped", FLOOR, "4, 10", unit="3").message
+    assert "contains only input pixels" in _check("clipped", FLOOR, "4, 10", unit="3").message
+
+
+def test_clipped_nudge_hides_input_bounds() -> None:
+    # k=7 p=3 on 4 pixels: unit 0 covers [-3, 3], so its clipped interval is the whole input [0, 3].
+    result = _check("clipped", "input 4\nconv k=7 p=3 name=a", "-3, 3", unit="0")
+    assert result.status == NOT_YET
+    assert "3" not in result.message.removeprefix("Not yet.")
 
 
 def test_too_coarse_decimal_nudged() -> None:
