@@ -141,8 +141,11 @@ def exercise_markdown(exercise: Exercise, solution: Solution, show: str, number:
     md_in_html renders the Markdown inside the elements marked `markdown="block"`,
     so the question and the hint may contain code, math and inline values. The
     `tip` and `success` classes give the two boxes mkdocs-material's colours for
-    those kinds of collapsible admonition. The
-    HTML takes three lines plus one blank line after the question and one after
+    those kinds of collapsible admonition. `data-search-exclude` keeps the answer
+    and the answer field out of mkdocs-material's search index, so that a search
+    result does not show the answer.
+
+    The HTML takes three lines plus one blank line after the question and one after
     the hint, so the result has at most as many lines as the block, whose fences,
     separators and spec take at least five.
     """
@@ -168,7 +171,7 @@ def exercise_markdown(exercise: Exercise, solution: Solution, show: str, number:
         "</details>"
         f"{_check_html(input_label(solution, exercise.ask), prefix)}"
         f'<p class="rf-exercise__result" id="{prefix}-result" role="status" aria-live="polite"></p>'
-        f'<details class="rf-exercise__answer success"><summary>Show answer</summary>{answer_html(solution)}</details>'
+        f'<details class="rf-exercise__answer success" data-search-exclude><summary>Show answer</summary>{answer_html(solution)}</details>'
         "</section>"
     )
     return [opening, *exercise.question.split("\n"), "", middle, *exercise.hint.split("\n"), "", closing]
@@ -183,7 +186,7 @@ def _spec_html(spec: str) -> str:
 def _check_html(label: str, prefix: str) -> str:
     """Return the answer field and the Check button, hidden until the exercises module attaches them."""
     return (
-        f'<div class="rf-exercise__check" hidden>'
+        f'<div class="rf-exercise__check" hidden data-search-exclude>'
         f'<label for="{prefix}-answer">{html.escape(label)}</label>'
         f'<span class="rf-exercise__controls">'
         f'<input id="{prefix}-answer" class="rf-exercise__input" type="text" autocomplete="off" '
