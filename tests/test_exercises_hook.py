@@ -299,3 +299,12 @@ def test_teachers_page_has_live_exercise(built_site: Path) -> None:
         assert paragraph in page_html
     assert "assets/javascripts/rf-exercises.js" in page_html
     assert "assets/stylesheets/rf-exercises.css" in page_html
+
+
+def test_search_index_omits_answers(built_site: Path) -> None:
+    index = json.loads((built_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    section = next(doc for doc in index["docs"] if doc["location"] == "teachers/#exercise-blocks")
+
+    assert "What is the receptive field r of" in section["text"]
+    assert "Answer: the receptive field r" not in section["text"]
+    assert "Your answer" not in section["text"]
