@@ -38,6 +38,7 @@ _TEX_TO_PYTHON = (
     (r"\bmod", "%"),
     ("&", ""),
 )
+_ARITHMETIC = re.compile(r"(?:[0-9+\-*/%(). ]|math\.floor|math\.ceil)+")
 _ENVIRONMENT = re.compile(r"\\(?:begin\{array\}\{[lcr]+\}|end\{array\})")
 
 
@@ -70,9 +71,9 @@ def evaluate(tex: str) -> float | None:
     for old, new in _TEX_TO_PYTHON:
         text = text.replace(old, new)
     text = text.strip()
-    if not text or not any(char.isdigit() for char in text) or re.search(r"[A-Za-z_\\{}']", text.replace("math.floor", "").replace("math.ceil", "")):
+    if not any(char.isdigit() for char in text) or not _ARITHMETIC.fullmatch(text):
         return None
-    return eval(text, {"math": math, "__builtins__": {}})  # noqa: S307 (digits and operators only, checked above)
+    return eval(text, {"math": math, "__builtins__": {}})  # noqa: S307 (digits, operators, floor and ceil only)
 
 
 def equality_chains(page: str) -> list[tuple[str, list[float]]]:
