@@ -1,10 +1,11 @@
-"""Numbers that the gallery, notation and references pages state in prose.
+"""Numbers and formulas that the gallery and notation pages state in prose.
 
-Values of the built-in networks appear on those pages as inline values or
+Values of the built-in networks appear in the gallery as inline values or
 rf-output tables, which the build computes. The numbers below are the rest:
 kernel sizes, counts of blocks, input sizes and published values. Each test
 finds the sentence in the page, so an edit to it fails here, and checks the
-number against rf_core or the publication named in the test.
+number against rf_core or the publication named in the test. The notation
+page's formulas are checked against rf_core on every layer of a preset.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rf_core.presets import get_preset, preset_names
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 GALLERY = REPO_ROOT / "docs" / "tutorial" / "gallery.md"
+NOTATION = REPO_ROOT / "docs" / "notation.md"
 
 
 @lru_cache(maxsize=None)
@@ -479,3 +481,49 @@ def test_exercise_specs_match_presets():
         exercise = analyze(parse_spec(spec))
         for own, torchvision in names.items():
             assert values(exercise, own) == values(analysis_of(preset), torchvision), (preset, own)
+
+
+# Notation page ---------------------------------------------------------------------
+
+NOTATION_FORMULAS = [
+    "$K = d(k - 1) + 1$",
+    "$r_0 = 1$, $r_l = r_{l-1} + (K_l - 1)\\,S_{l-1}$",
+    "$S_0 = 1$, $S_l = s_l\\,S_{l-1}$",
+    "$P_0 = 0$, $P_l = P_{l-1} + p_l\\,S_{l-1}$",
+    "$c_l = -P_l + (r_l - 1)/2$",
+    "$u = -P_l + i\\,S_l$, $v = u + r_l - 1$",
+    "$c_l + i\\,S_l = (u + v)/2$",
+]
+
+
+@pytest.mark.parametrize("name", ["alexnet", "vgg16"])
+def test_notation_formulas_hold_for_chain(name):
+    text = NOTATION.read_text(encoding="utf-8")
+    for formula in NOTATION_FORMULAS:
+        assert formula in text, f"the notation page no longer states {formula}"
+
+    # Walk the chain with the page's recurrences and compare every layer with rf_core.
+    r, stride, padding = 1, 1, 0
+    checked = 0
+    for layer, result in zip(layers_of(name), analysis_of(name).layers):
+        if layer.kind in ("adaptivepool", "fc", "globalpool"):
+            break
+        checked += 1
+        params = layer.axes[0]
+        span = params.dilation * (params.kernel - 1) + 1
+        r, stride, padding = r + (span - 1) * stride, params.stride * stride, padding + params.pad_before * stride
+        computed = result.axes[0]
+        assert (computed.receptive_field, computed.effective_stride, computed.effective_padding) == (
+            r,
+            stride,
+            padding,
+        ), layer.name
+        start = -padding + (r - 1) / 2
+        assert computed.start == start, layer.name
+        for unit in (0, 1, computed.output_size - 1):
+            u = -padding + unit * stride
+            v = u + r - 1
+            assert computed.interval(unit) == (u, v), (layer.name, unit)
+            assert start + unit * stride == (u + v) / 2
+    # Five convs and three pools in AlexNet, thirteen convs and five pools in VGG-16.
+    assert checked == {"alexnet": 8, "vgg16": 18}[name]
