@@ -133,7 +133,9 @@ def _render_output(body: list[str], options: str, page_path: str, start_line: in
         table = text.rstrip("\n").split("\n")
         if stages is not None:
             table = _add_stage_column(table, stages.split(","), page_path, start_line)
-        return ["", *table, ""]
+        # The wrapper gives the table the calculators' compact cells (rf-lab.css), so
+        # eight or nine columns fit beside the navigation.
+        return ["", '<div class="rf-output" markdown>', "", *table, "", "</div>", ""]
     fence_language = {"json": "json"}.get(output_format, "text")
     return ["```" + fence_language, *text.rstrip("\n").split("\n"), "```"]
 
