@@ -153,7 +153,10 @@ def test_vgg16_stage_more_than_doubles_field():
 def test_vgg16_exercise_object_between_pool3_and_pool4():
     assert_states("An object 100 pixels wide sits in a VGG-16 input.")
     assert_states("pool3 sees too little of it and pool4 sees enough")
+    assert_states("If it is below 100 pixels, pool4 is the first layer whose units can see the whole object.")
     assert axis("vgg16", "features.16").receptive_field < 100 <= axis("vgg16", "features.23").receptive_field
+    # conv4_3 (features.21), the exercise's answer, sees 92 pixels: pool4 is the first.
+    assert axis("vgg16", "features.21").receptive_field < 100
 
 
 # ResNet ----------------------------------------------------------------------------
