@@ -155,7 +155,7 @@ def test_vgg16_exercise_object_between_pool3_and_pool4():
     assert_states("pool3 sees too little of it and pool4 sees enough")
     assert_states("If it is below 100 pixels, pool4 is the first layer whose units can see the whole object.")
     assert axis("vgg16", "features.16").receptive_field < 100 <= axis("vgg16", "features.23").receptive_field
-    # conv4_3 (features.21), the exercise's answer, sees 92 pixels: pool4 is the first.
+    # conv4_3 (features.21), which the exercise asks about, sees 92 pixels, so pool4 is the first.
     assert axis("vgg16", "features.21").receptive_field < 100
 
 
@@ -176,7 +176,7 @@ def block_count(name: str, stage: str) -> int:
 
 
 def test_resnet_kernels_are_1x1_and_3x3():
-    assert_states("In a ResNet only the 3x3 convolutions of the main path grow the field")
+    assert_states("only the 3x3 convolutions of the main path grow a ResNet's field")
     for name in ("resnet18", "resnet50", "resnet152"):
         for stage in ("layer1", "layer2", "layer3", "layer4"):
             assert set(main_path_kernels(name, stage)) <= {1, 3}
