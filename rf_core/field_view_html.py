@@ -1,14 +1,17 @@
 """Render a field view as HTML: the picture, the unit grid and one unit's field.
 
 The build writes the whole figure with the initial layer and unit drawn, so the
-page shows a correct field without JavaScript. The figure also contains every
-unit's field of every menu layer as JSON, from which rf-field-view.js redraws the
-same elements when the reader picks another unit or layer.
+page shows a correct field without JavaScript. The figure's `data-rf-field-view`
+attribute contains every unit's field of every menu layer as JSON, from which
+rf-field-view.js redraws the same elements when the reader picks another unit
+or layer. The JSON is not in a `<script type="application/json">` element
+because mkdocs-material 9.8.1's instant navigation turns every script of the new
+page into a classic script, which would run the JSON as JavaScript.
 
     >>> from rf_core.field_view_html import Image, render_field_view
     >>> image = Image(url="scene.svg", height=8, width=8, alt="A test card")
     >>> html = render_field_view("input 8\\nconv k=3 name=conv", {}, image, view_id="demo")
-    >>> html.startswith('<figure class="rf-field-view" id="demo" data-rf-field-view="">')
+    >>> html.startswith('<figure class="rf-field-view" id="demo" data-rf-field-view="{&quot;layers&quot;')
     True
 """
 
@@ -97,7 +100,7 @@ def render_field_view(spec_text: str, options: Mapping[str, str], image: Image, 
     data = view_data(view, box)
     return "\n".join(
         [
-            f'<figure class="rf-field-view" id="{escape(view_id)}" data-rf-field-view="">',
+            f'<figure class="rf-field-view" id="{escape(view_id)}" data-rf-field-view="{escape(_compact_json(data))}">',
             *_controls(view),
             f'<div class="rf-field-view__grid" role="group" aria-label="Units of the chosen layer over the picture" '
             f'aria-describedby="{escape(view_id)}-help">',
@@ -107,7 +110,6 @@ def render_field_view(spec_text: str, options: Mapping[str, str], image: Image, 
             f'<p class="rf-field-view__status" role="status" aria-live="polite">{escape(describe_unit(layer, *view.unit))}</p>',
             f'<p class="rf-field-view__no-script">{escape(NO_SCRIPT)}</p>',
             *_legend(),
-            f'<script type="application/json" class="rf-field-view__data">{_script_json(data)}</script>',
             "</figure>",
         ]
     )
@@ -286,7 +288,5 @@ def _legend() -> list[str]:
     return lines
 
 
-def _script_json(data: dict) -> str:
-    """Write JSON for a script element: `<`, `>` and `&` as escapes, so no text can end the element."""
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def _compact_json(data: dict) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import re
@@ -174,12 +175,11 @@ def test_practice_page_embeds_rf_core_data(built_site: Path) -> None:
     fence = re.search(r"^```rf-field-view (.*)$", source, re.M)
     assert fence is not None, "the practice page has no rf-field-view block"
     options = dict(token.split("=", 1) for token in fence.group(1).split())
-    figure = re.search(r'<figure class="rf-field-view" id="(rf-field-view-1)".*?</figure>', page, re.S)
+    figure = re.search(r'<figure class="rf-field-view" id="(rf-field-view-1)" data-rf-field-view="([^"]*)">.*?</figure>', page, re.S)
     assert figure is not None
-    data = re.search(r'<script type="application/json" class="rf-field-view__data">(.*?)</script>', figure.group())
 
     expected = view_data(prepare("", options, view_id=figure.group(1)))
-    assert json.loads(data.group(1)) == json.loads(json.dumps(expected))
+    assert json.loads(html.unescape(figure.group(2))) == json.loads(json.dumps(expected))
     assert len(expected["layers"]) >= 3
     assert 'xlink:href="../../assets/images/scene.svg"' in figure.group()
     assert (built_site / "assets" / "images" / "scene.svg").is_file()

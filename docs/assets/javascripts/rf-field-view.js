@@ -1,9 +1,9 @@
 // Makes every `rf-field-view` figure interactive: pick a layer, click a unit or
 // move with the arrow keys, and see that unit's field on the picture.
 //
-// The build draws the initial layer and unit and embeds, per layer and per axis,
-// every unit's unclipped interval, clipped interval and centre, all computed by
-// rf_core. This script only looks those numbers up and moves the drawing; it does
+// The build draws the initial layer and unit and writes into the figure's
+// data-rf-field-view attribute, per layer and per axis, every unit's unclipped
+// interval, clipped interval and centre, all computed by rf_core. This script only looks those numbers up and moves the drawing; it does
 // no receptive field arithmetic. It needs no Python runtime, so it also works on
 // pages opened from disk. It is a classic script, not a module, because browsers
 // refuse module scripts on file:// pages. mkdocs-material's instant navigation
@@ -168,14 +168,13 @@
   }
 
   function attachAll() {
-    for (const figure of document.querySelectorAll(".rf-field-view")) {
+    for (const figure of document.querySelectorAll(".rf-field-view[data-rf-field-view]")) {
       if (figure.dataset.rfAttached) {
         continue;
       }
-      const script = figure.querySelector(".rf-field-view__data");
       let data;
       try {
-        data = JSON.parse(script.textContent);
+        data = JSON.parse(figure.dataset.rfFieldView);
       } catch (error) {
         figure.querySelector(".rf-field-view__status").textContent =
           `This field view cannot start: its data is unreadable (${error.message}). Rebuild the site.`;
@@ -185,9 +184,14 @@
     }
   }
 
+  // document$ announces every page view under instant navigation. On file://
+  // pages mkdocs-material 9.8.1 turns instant navigation off and document$ never
+  // emits, so the script also attaches once the document is parsed. attachAll
+  // skips figures it attached before, so running it twice is harmless.
   if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(attachAll);
-  } else if (document.readyState === "loading") {
+  }
+  if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", attachAll);
   } else {
     attachAll();
