@@ -95,16 +95,15 @@ def render_field_view(spec_text: str, options: Mapping[str, str], image: Image, 
             f"the picture is {image.width} × {image.height} pixels but the input is {width} × {height}; "
             "use a picture with the input's aspect ratio, or set input= to match it"
         )
-    box = _view_box(view)
     layer = view.layers[view.layer]
-    data = view_data(view, box)
+    data = view_data(view)
     return "\n".join(
         [
             f'<figure class="rf-field-view" id="{escape(view_id)}" data-rf-field-view="{escape(_compact_json(data))}">',
             *_controls(view),
             f'<div class="rf-field-view__grid" role="group" aria-label="Units of the chosen layer over the picture" '
             f'aria-describedby="{escape(view_id)}-help">',
-            *_svg(view, image, box, data["layers"][view.layer]),
+            *_svg(view, image, data["layers"][view.layer]),
             "</div>",
             f'<p class="rf-field-view__help" id="{escape(view_id)}-help" hidden>{escape(HELP)}</p>',
             f'<p class="rf-field-view__status" role="status" aria-live="polite">{escape(describe_unit(layer, *view.unit))}</p>',
@@ -115,27 +114,31 @@ def render_field_view(spec_text: str, options: Mapping[str, str], image: Image, 
     )
 
 
-def view_data(view: FieldView, box: _Box | None = None) -> dict:
+def view_data(view: FieldView) -> dict:
     """Return the numbers that rf-field-view.js looks up, as JSON-ready values.
 
     For each layer: its name, and per axis (`rows`, `columns`) the unclipped
     interval, the clipped interval (null when no pixel reaches the unit) and
-    the centre of every unit, plus the drawing sizes of its dots.
+    the centre of every unit. Drawing sizes come with them: the viewBox that
+    shows the picture and every unclipped field of the layer, the diameters of
+    the dots and their halos, and the radius of the ring at the field centre.
     """
-    box = box or _view_box(view)
     layers = []
     for layer in view.layers:
+        box = _view_box(layer, view.input_size)
         dot = _dot_size(layer, box)
         layers.append(
             {
                 "name": layer.name,
                 "rows": _axis_data(layer.rows),
                 "columns": _axis_data(layer.columns),
+                "view": [box.left, box.top, box.width, box.height],
                 "dot": dot,
                 "halo": round(dot * HALO, 2),
+                "ring": round(box.extent * RING, 2),
             }
         )
-    return {"layers": layers, "layer": view.layer, "unit": list(view.unit), "ring": round(box.extent * RING, 2)}
+    return {"layers": layers, "layer": view.layer, "unit": list(view.unit)}
 
 
 def _axis_data(units) -> dict:
@@ -150,17 +153,25 @@ def _json_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def _view_box(view: FieldView) -> _Box:
-    """Return a box that contains the picture and every unclipped field of every menu layer."""
-    height, width = view.input_size
-    top, left, bottom, right = 0, 0, height, width
-    for layer in view.layers:
-        top = min(top, *(span[0] for span in layer.rows.intervals))
-        bottom = max(bottom, *(span[1] + 1 for span in layer.rows.intervals))
-        left = min(left, *(span[0] for span in layer.columns.intervals))
-        right = max(right, *(span[1] + 1 for span in layer.columns.intervals))
+def _view_box(layer: ViewLayer, input_size: tuple[int, int]) -> _Box:
+    """Return a box that contains the picture and every unclipped field of the layer.
+
+    Each layer gets its own box, so the picture is drawn as large as the
+    layer's fields allow, and shrinks when a deep layer's fields reach far
+    beyond it.
+    """
+    height, width = input_size
+    top = min(0, *(span[0] for span in layer.rows.intervals))
+    bottom = max(height, *(span[1] + 1 for span in layer.rows.intervals))
+    left = min(0, *(span[0] for span in layer.columns.intervals))
+    right = max(width, *(span[1] + 1 for span in layer.columns.intervals))
     margin = round(max(bottom - top, right - left) * MARGIN, 2)
-    return _Box(left - margin, top - margin, right - left + 2 * margin, bottom - top + 2 * margin)
+    return _Box(
+        round(left - margin, 2),
+        round(top - margin, 2),
+        round(right - left + 2 * margin, 2),
+        round(bottom - top + 2 * margin, 2),
+    )
 
 
 def _dot_size(layer: ViewLayer, box: _Box) -> float:
@@ -188,7 +199,7 @@ def _controls(view: FieldView) -> list[str]:
     ]
 
 
-def _svg(view: FieldView, image: Image, box: _Box, layer_data: dict) -> list[str]:
+def _svg(view: FieldView, image: Image, layer_data: dict) -> list[str]:
     height, width = view.input_size
     layer = view.layers[view.layer]
     row, column = view.unit
@@ -199,6 +210,7 @@ def _svg(view: FieldView, image: Image, box: _Box, layer_data: dict) -> list[str
         "marks its centre."
     )
 
+    box = _Box(*layer_data["view"])
     body = SvgWriter()
     body.rect(box.left, box.top, box.width, box.height, "rf-fv-outside")
     # Links are written as xlink:href, because mkdocs-material 9.8.1 reassigns the
@@ -223,9 +235,8 @@ def _svg(view: FieldView, image: Image, box: _Box, layer_data: dict) -> list[str
     for css_class in ("rf-fv-unclipped rf-fv-unclipped--halo", "rf-fv-unclipped"):
         body.rect(*_span_rect((top, bottom), (left, right)), css_class)
     centre_x, centre_y = layer.columns.centres[column] + 0.5, layer.rows.centres[row] + 0.5
-    ring = round(box.extent * RING, 2)
     for css_class in ("rf-fv-centre rf-fv-centre--halo", "rf-fv-centre"):
-        body.element("circle", cx=centre_x, cy=centre_y, r=ring, class_=css_class)
+        body.element("circle", cx=centre_x, cy=centre_y, r=layer_data["ring"], class_=css_class)
 
     svg_attributes = (
         f'xmlns="{SVG_NAMESPACE}" class="rf-field-view__svg" '

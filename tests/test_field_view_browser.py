@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 import pytest
 
 from rf_core.field_view import FieldView, ViewLayer, describe_unit, prepare
+from rf_core.field_view_html import view_data
 from test_browser import (  # noqa: F401 (fixtures are used by name)
     Browser,
     _launch,
@@ -185,6 +186,11 @@ def test_layer_menu_keeps_place(browser: Browser, site_url: str, page_errors: li
     assert_selected(figure, new, expected_row, expected_column)
     path = figure.locator(".rf-fv-grid").get_attribute("d") or ""
     assert path.count("M") == new.rows.size * new.columns.size
+    # The drawing zooms out to the new layer's fields, some of which reach far beyond the picture.
+    box = view_data(VIEW)["layers"][VIEW.layers.index(new)]["view"]
+    view_box = figure.locator(".rf-field-view__svg").get_attribute("viewBox") or ""
+    assert [float(value) for value in view_box.split()] == box
+    assert box[0] < min(interval[0] for interval in new.columns.intervals)
 
     figure.locator(".rf-field-view__grid").focus()
     page.keyboard.press("Control+Home")

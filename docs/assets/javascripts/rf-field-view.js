@@ -69,6 +69,7 @@
       this.data = data;
       this.grid = figure.querySelector(".rf-field-view__grid");
       this.svg = this.grid.querySelector("svg");
+      this.outside = this.svg.querySelector(".rf-fv-outside");
       this.units = this.svg.querySelector(".rf-fv-grid");
       this.unitLayers = this.svg.querySelectorAll("use.rf-fv-units");
       this.clipped = this.svg.querySelector(".rf-fv-clipped");
@@ -105,6 +106,13 @@
       const columnCentre = old.columns.centre[this.column];
       this.layerIndex = index;
       const layer = this.layer;
+      const [left, top, width, height] = layer.view;
+      this.svg.setAttribute("viewBox", `${left} ${top} ${width} ${height}`);
+      this.outside.setAttribute("x", String(left));
+      this.outside.setAttribute("y", String(top));
+      this.outside.setAttribute("width", String(width));
+      this.outside.setAttribute("height", String(height));
+      this.centres.forEach((circle) => circle.setAttribute("r", String(layer.ring)));
       this.units.setAttribute("d", gridPath(layer));
       this.unitLayers.forEach((use) => {
         const halo = use.classList.contains("rf-fv-units--halo");
