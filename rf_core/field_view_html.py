@@ -253,13 +253,14 @@ def _svg(view: FieldView, image: Image, layer_data: dict) -> list[str]:
 
 
 def _grid_path(layer: ViewLayer) -> str:
-    """Return one path with a zero-length segment at every unit centre; round caps make them dots."""
-    columns = [number(centre + 0.5) for centre in layer.columns.centres]
-    parts = []
-    for row_centre in layer.rows.centres:
-        y = number(row_centre + 0.5)
-        parts.extend(f"M{x} {y}h0" for x in columns)
-    return "".join(parts)
+    """Return one path with a zero-length segment at every unit centre; round caps make them dots.
+
+    Each row starts with an absolute move and steps to the next dot with a
+    relative one, which keeps the path short for layers with many units.
+    """
+    columns = layer.columns.centres
+    steps = "".join(f"m{number(later - earlier)} 0h0" for earlier, later in zip(columns, columns[1:]))
+    return "".join(f"M{number(columns[0] + 0.5)} {number(row + 0.5)}h0{steps}" for row in layer.rows.centres)
 
 
 def _span_rect(rows: tuple[int, int], columns: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -177,6 +177,7 @@ def test_layer_menu_keeps_place(browser: Browser, site_url: str, page_errors: li
     old = VIEW.layers[VIEW.layer]
     row, column = VIEW.unit
     new = layer_named("features.30")
+    built_path = figure.locator(".rf-fv-grid").get_attribute("d")
 
     figure.locator(".rf-field-view__layer").select_option(label=new.menu_label())
 
@@ -184,8 +185,9 @@ def test_layer_menu_keeps_place(browser: Browser, site_url: str, page_errors: li
     expected_row = nearest(new.rows.centres, old.rows.centres[row])
     expected_column = nearest(new.columns.centres, old.columns.centres[column])
     assert_selected(figure, new, expected_row, expected_column)
+    # Every dot is a zero-length segment, "h0".
     path = figure.locator(".rf-fv-grid").get_attribute("d") or ""
-    assert path.count("M") == new.rows.size * new.columns.size
+    assert path.count("h0") == new.rows.size * new.columns.size
     # The drawing zooms out to the new layer's fields, some of which reach far beyond the picture.
     box = view_data(VIEW)["layers"][VIEW.layers.index(new)]["view"]
     view_box = figure.locator(".rf-field-view__svg").get_attribute("viewBox") or ""
@@ -195,6 +197,10 @@ def test_layer_menu_keeps_place(browser: Browser, site_url: str, page_errors: li
     figure.locator(".rf-field-view__grid").focus()
     page.keyboard.press("Control+Home")
     assert_selected(figure, new, 0, 0)
+
+    # Back on the first layer, the script draws the same grid that the build drew.
+    figure.locator(".rf-field-view__layer").select_option(label=old.menu_label())
+    assert figure.locator(".rf-fv-grid").get_attribute("d") == built_path
 
 
 def test_narrow_dark_page_fits(browser: Browser, site_url: str, page_errors: list[str]) -> None:

@@ -38,14 +38,15 @@
     rect.setAttribute("height", String(rows[1] - rows[0] + 1));
   }
 
+  // One path with a dot per unit, as rf_core.field_view_html writes it: each row
+  // starts with an absolute move, then steps to the next dot with a relative one.
   function gridPath(layer) {
-    const parts = [];
-    for (const rowCentre of layer.rows.centre) {
-      for (const columnCentre of layer.columns.centre) {
-        parts.push(`M${columnCentre + 0.5} ${rowCentre + 0.5}h0`);
-      }
+    const columns = layer.columns.centre;
+    let steps = "";
+    for (let index = 1; index < columns.length; index += 1) {
+      steps += `m${columns[index] - columns[index - 1]} 0h0`;
     }
-    return parts.join("");
+    return layer.rows.centre.map((row) => `M${columns[0] + 0.5} ${row + 0.5}h0${steps}`).join("");
   }
 
   // Index of the centre nearest to `position`, the first of equally near ones.
