@@ -15,7 +15,7 @@ import pytest
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from rf_core.field_view import prepare
+from rf_core.field_view import MAX_LAYERS, MAX_UNITS_PER_AXIS, OPTIONS, prepare
 from rf_core.field_view_html import Image, render_field_view, view_data
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -185,3 +185,22 @@ def test_practice_page_embeds_rf_core_data(built_site: Path) -> None:
     assert (built_site / "assets" / "images" / "scene.svg").is_file()
     assert "rf-field-view.js" in page
     assert "rf-field-view.css" in page
+
+
+def test_teachers_page_states_limits() -> None:
+    page = " ".join((REPO_ROOT / "docs" / "teachers.md").read_text(encoding="utf-8").split())
+    assert f"at most {MAX_LAYERS} layers, each with at most {MAX_UNITS_PER_AXIS} units per axis" in page
+
+
+def test_teachers_page_lists_every_option() -> None:
+    page = (REPO_ROOT / "docs" / "teachers.md").read_text(encoding="utf-8")
+    section = page.split("## Field view blocks", 1)[1].split("\n## ", 1)[0]
+    for option in OPTIONS + hook.HOOK_OPTIONS:
+        assert f"| `{option}` |" in section, f"option {option} has no row in the table"
+        assert f" {option}=" in section, f"option {option} has no example"
+
+
+def test_teachers_page_renders_field_views(built_site: Path) -> None:
+    page = (built_site / "teachers" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<figure class="rf-field-view"') == 4
+    assert 'id="own-picture"' in page
