@@ -24,6 +24,7 @@ from test_browser import (  # noqa: F401 (fixtures are used by name)
     site_url,
     sync_api,
 )
+from test_browser_share import AXE_RULES, AXE_RUN, axe_script_path
 
 pytestmark = pytest.mark.browser
 
@@ -260,3 +261,25 @@ def test_without_javascript_shows_field(playwright: sync_api.Playwright, tmp_pat
         assert figure.locator(".rf-field-view__grid").get_attribute("tabindex") is None
     finally:
         instance.context.close()
+
+
+#: axe-core rules that apply to the field view: contrast, labels, ARIA use and the
+#: SVG's accessible name.
+FIELD_VIEW_AXE_RULES = [*AXE_RULES, "aria-allowed-role", "aria-prohibited-attr", "select-name", "svg-img-alt", "nested-interactive"]
+
+
+@pytest.mark.parametrize("color_scheme", ["light", "dark"])
+def test_axe_finds_no_violations(playwright: sync_api.Playwright, tmp_path: Path, site_url: str, color_scheme: str) -> None:
+    script = axe_script_path()
+    # bypass_csp lets the page run the injected axe-core under a strict Content-Security-Policy.
+    instance = _launch(playwright, tmp_path / "profile", site_url, color_scheme=color_scheme, bypass_csp=True)
+    try:
+        page = instance.page
+        figure = open_practice(page, urljoin(site_url, PRACTICE_PAGE))
+        figure.locator(".rf-field-view__grid").focus()
+        page.add_script_tag(path=str(script))
+        violations = page.evaluate(AXE_RUN, [figure.element_handle(), FIELD_VIEW_AXE_RULES])
+    finally:
+        instance.context.close()
+
+    assert violations == [], "\n".join(violations)
