@@ -11,8 +11,6 @@
 (function () {
   "use strict";
 
-  const SVG_NS = "http://www.w3.org/2000/svg";
-
   // Same sentence as rf_core.field_view.describe_unit.
   function describeUnit(layer, row, column) {
     const [top, bottom] = layer.rows.interval[row];
