@@ -38,7 +38,7 @@ log = logging.getLogger("mkdocs.plugins.rf_lab.field_view")
 DEFAULT_IMAGE = "assets/images/scene.svg"
 DEFAULT_ALT = (
     "A drawn scene: sky with the sun, a cloud and three birds, a house with a red roof, "
-    "a tree, and three black cats on the grass, a large one in front, a middle-sized one "
+    "a tree, and three dark grey cats on the grass, a large one in front, a middle-sized one "
     "and a small one near the tree."
 )
 HOOK_OPTIONS = ("image", "alt")
