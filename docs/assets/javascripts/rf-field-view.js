@@ -90,6 +90,8 @@
       this.figure.querySelector(".rf-field-view__help").hidden = false;
       this.figure.querySelector(".rf-field-view__no-script").hidden = true;
       this.grid.tabIndex = 0;
+      // A browser may restore another menu choice on reload; the drawing shows the built layer.
+      this.menu.value = String(this.layerIndex);
 
       this.menu.addEventListener("change", () => this.chooseLayer(Number(this.menu.value)));
       this.grid.addEventListener("keydown", (event) => this.onKey(event));
