@@ -1,9 +1,9 @@
 """Growth of the effective receptive field with depth, next to the receptive field r.
 
 At every depth l from 1 to the chosen layer, the diagram takes the unit whose
-field centre lies nearest the input centre, counts the paths from each input
-pixel to it (`diagram_paths.path_counts`, every weight 1) and sums the counts
-over the other axes. It then plots, against l:
+field centre lies nearest the input centre. It counts the paths from each input
+pixel to that unit (`diagram_paths.path_counts`, every weight 1) and sums the
+counts over the other axes. It then plots, against l:
 
 - r, the receptive field of layer l along the drawn axis;
 - the width of the effective receptive field: the fewest neighbouring pixels
@@ -51,7 +51,7 @@ class GrowthRow:
         paths: Number of paths from the whole input to the unit.
         deviation: Standard deviation of the input position, weighting each
             pixel by its path count, in pixels.
-        width: Fewest neighbouring pixels that carry at least SHARE of the paths.
+        width: Minimum number of neighbouring pixels that carry at least SHARE of the paths.
     """
 
     depth: int
@@ -110,13 +110,13 @@ def variance(counts: list[int]) -> Fraction:
 
 
 def share_width(counts: list[int], share: Fraction) -> int:
-    """Return the fewest neighbouring positions whose counts sum to at least `share` of the total."""
+    """Return the minimum number of neighbouring positions whose counts sum to at least `share` of the total."""
     total = sum(counts)
     needed = ceil(share * total)
     best = len(counts)
     end = 0
     running = 0
-    # Two pointers: for each start, extend the end until the window holds enough paths.
+    # Two pointers: for each start, extend the end until the window contains enough paths.
     for start in range(len(counts)):
         while end < len(counts) and running < needed:
             running += counts[end]

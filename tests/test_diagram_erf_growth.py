@@ -41,8 +41,8 @@ def test_share_width_by_hand() -> None:
 def test_rows_of_valid_stack() -> None:
     rows = growth_rows(analyze(parse_spec(conv_stack(65, 32))), 32, 0)
 
-    # Layer l of valid 3-wide convs on 65 pixels has 65 - 2l units; unit 32 - l is
-    # centred on pixel 32, the input centre.
+    # Layer l of valid 3-wide convs on 65 pixels has 65 - 2l units. Unit 32 - l of
+    # it is centred on pixel 32, the input centre.
     assert [row.unit for row in rows[:3]] == [(31,), (30,), (29,)]
     # r = 2n + 1.
     assert [row.receptive_field for row in rows] == [2 * n + 1 for n in range(1, 33)]

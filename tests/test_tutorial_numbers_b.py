@@ -120,9 +120,9 @@ def test_transposed_field_sizes() -> None:
 
 def test_uneven_coverage_table() -> None:
     # Output unit o of convt k=3 s=2 receives input units i with o - 2 <= 2i <= o: one
-    # for even o, two for odd o; unit 0 and the last unit lose one at the border.
+    # for even o, two for odd o. Unit 1 gets only i = 0, because i = -1 does not exist.
     assert totals_per_unit("input 8\nconvt k=3 s=2", 8) == [1, 1, 2, 1, 2, 1, 2, 1]
-    # k = 4, p = 1: o - 2 <= 2i <= o + 1 holds two multiples of 2, except at unit 0.
+    # k = 4, p = 1: the range o - 2 <= 2i <= o + 1 contains two multiples of 2, but only one at unit 0.
     assert totals_per_unit("input 8\nconvt k=4 s=2 p=1", 8) == [1, 2, 2, 2, 2, 2, 2, 2]
     # Nearest upsampling then a 3-wide window: 3 values, 2 at unit 0 whose left tap is padding.
     assert totals_per_unit("input 8\nupsample f=2\nconv k=3 p=1", 8) == [2, 3, 3, 3, 3, 3, 3, 3]
