@@ -73,6 +73,8 @@ def test_wavenet_cycle_adds_1023() -> None:
     assert third - second == 2**10 - 1
     # 3071 samples at 16 000 samples per second: 0.1919 s, "about 0.19 seconds".
     assert round(third / 16000, 2) == 0.19
+    # Three cycles of ten dilated convolutions.
+    assert len(re.findall(r"name=\S+\.dilated\b", spec)) == 30
 
 
 def test_gridding_reads_5_of_9() -> None:
@@ -96,13 +98,13 @@ def test_doubling_dilation_has_no_holes() -> None:
 
 
 def test_dilation_five_after_one_has_holes() -> None:
-    analysis = analyze(parse_spec(fenced_block("dilation.md", "rf-exercise ask=r layer=wide").split("---")[-1]))
+    analysis = analyze(parse_spec(fenced_block("dilation.md", "rf-diagram kind=holes unit=10")))
     counts = path_counts(analysis, 2, 10)
 
     # Unit 10 reads units 10, 15 and 20 of the first layer, centred on pixels 11, 16
     # and 21, so its field is [10, 22] around 16. Offsets {-1, 0, 1} + {-5, 0, 5}
     # reach -6..-4, -1..1 and 4..6, so offsets ±2 and ±3 are holes.
-    assert quantity(analysis, "wide", "interval", unit=10) == (10, 22)
+    assert quantity(analysis, "last", "interval", unit=10) == (10, 22)
     offsets = [x - 16 for x, value in enumerate(counts) if value]
     assert offsets == [-6, -5, -4, -1, 0, 1, 4, 5, 6]
 
@@ -175,8 +177,11 @@ def test_resnet_variants_differ_by_56() -> None:
     for layer, difference in ends.items():
         assert quantity(original, layer, "r") - quantity(torchvision, layer, "r") == difference
     assert 2 * 4 + 2 * 8 + 2 * 16 == 56
-    # "far larger than the 224×224 input"
+    # "larger than the 224×224 input": r = 427 and 483, and the middle unit of the 7×7
+    # grid covers the whole image.
     assert quantity(torchvision, "layer4.2", "r") > 224
+    assert quantity(torchvision, "layer4.2", "size") == 7
+    assert quantity(torchvision, "layer4.2", "clipped", unit=3) == (0, 223)
 
 
 def test_small_blocks_differ_by_2s() -> None:
@@ -195,12 +200,12 @@ def test_two_layer_counts() -> None:
 
 def test_five_layer_centre_and_corner() -> None:
     analysis = analyze(parse_spec(fenced_block("effective.md", "rf-network name=five")))
-    counts = path_counts(analysis, 5, (10, 10))
+    counts = path_counts(analysis, 5, (7, 7))
 
     # Central trinomial coefficient of (1 + z + z^2)^5 is 51; the corner of the
-    # 11 × 11 field [5, 15] is reached by 1 path along each axis.
-    assert counts[10][10] == 51 * 51 == 2601
-    assert counts[5][5] == 1
+    # 11 × 11 field [2, 12] is reached by 1 path along each axis.
+    assert counts[7][7] == 51 * 51 == 2601
+    assert counts[2][2] == 1
 
 
 def test_deep_stack_table() -> None:
@@ -219,12 +224,12 @@ def test_deep_stack_table() -> None:
 
 def test_residual_stack_is_more_central() -> None:
     residual = analyze(parse_spec(fenced_block("effective.md", "rf-network name=residual")))
-    plain = analyze(parse_spec("input 41\n" + "conv k=3 p=1\n" * 4))
+    plain = analyze(parse_spec("input 17\n" + "conv k=3 p=1\n" * 4))
 
     # Plain: coefficients of (1 + z + z^2)^4. Residual: each block is 1 + (1 + z + z^2)^2
     # around the centre, and two blocks multiply.
-    assert [v for v in path_counts(plain, 4, 20) if v] == [1, 4, 10, 16, 19, 16, 10, 4, 1]
-    assert [v for v in path_counts(residual, 6, 20) if v] == [1, 4, 12, 20, 26, 20, 12, 4, 1]
+    assert [v for v in path_counts(plain, 4, 8) if v] == [1, 4, 10, 16, 19, 16, 10, 4, 1]
+    assert [v for v in path_counts(residual, 6, 8) if v] == [1, 4, 12, 20, 26, 20, 12, 4, 1]
     assert f"{growth_rows(residual, 6, 0)[-1].deviation:.2f}" == "1.55"
     assert f"{growth_rows(plain, 4, 0)[-1].deviation:.2f}" == "1.63"
 
