@@ -34,7 +34,7 @@ MAX_WORK = 1_000_000
 
 MARGIN = 12
 LEFT = 44
-PLOT_WIDTH = 400
+PLOT_WIDTH = 320
 PLOT_HEIGHT = 180
 #: Room on the right for the labels at the ends of the two lines.
 RIGHT = 96
