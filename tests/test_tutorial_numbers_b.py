@@ -98,14 +98,14 @@ def test_doubling_dilation_has_no_holes() -> None:
 
 
 def test_dilation_five_after_one_has_holes() -> None:
-    analysis = analyze(parse_spec(fenced_block("dilation.md", "rf-diagram kind=holes unit=10")))
-    counts = path_counts(analysis, 2, 10)
+    analysis = analyze(parse_spec(fenced_block("dilation.md", "rf-diagram kind=holes unit=6")))
+    counts = path_counts(analysis, 2, 6)
 
-    # Unit 10 reads units 10, 15 and 20 of the first layer, centred on pixels 11, 16
-    # and 21, so its field is [10, 22] around 16. Offsets {-1, 0, 1} + {-5, 0, 5}
+    # Unit 6 reads units 6, 11 and 16 of the first layer, centred on pixels 7, 12
+    # and 17, so its field is [6, 18] around 12. Offsets {-1, 0, 1} + {-5, 0, 5}
     # reach -6..-4, -1..1 and 4..6, so offsets ±2 and ±3 are holes.
-    assert quantity(analysis, "last", "interval", unit=10) == (10, 22)
-    offsets = [x - 16 for x, value in enumerate(counts) if value]
+    assert quantity(analysis, "last", "interval", unit=6) == (6, 18)
+    offsets = [x - 12 for x, value in enumerate(counts) if value]
     assert offsets == [-6, -5, -4, -1, 0, 1, 4, 5, 6]
 
 
