@@ -194,8 +194,11 @@ def test_small_blocks_differ_by_2s() -> None:
 
 
 def test_two_layer_counts() -> None:
-    # Pixel t is reached once per m in {-1, 0, 1} with |t - m| <= 1.
-    assert [value for value in path_counts(analyze(parse_spec("input 7\nconv k=3\nconv k=3")), 2, 2) if value] == [1, 2, 3, 2, 1]
+    analysis = analyze(parse_spec("input 7\nconv k=3\nconv k=3"))
+
+    # Pixel t is reached once per m in {-1, 0, 1} with |t - m| <= 1, over r = 1 + 2 + 2 = 5 pixels.
+    assert [value for value in path_counts(analysis, 2, 2) if value] == [1, 2, 3, 2, 1]
+    assert quantity(analysis, "last", "r") == 5
 
 
 def test_five_layer_centre_and_corner() -> None:
