@@ -156,8 +156,8 @@ def test_padding_reaches_position_minus_one():
 
 
 def test_padding_exercise_reaches_padding_after():
-    # The exercise asks for pooling unit 3, "the last one", and says that positions
-    # from 8 on are padding. It reads convolution units 6 and 7, centred on pixels 6
+    # The exercise question names pooling unit 3, "the last one", and states that
+    # positions from 8 on are padding. It reads convolution units 6 and 7, centred on pixels 6
     # and 7 with p = 1, so [5, 7] and [6, 8] give [5, 8], one position past the image.
     page = page_text("receptive-field")
     padded = analyze(parse_spec(spec_of(page, "padded")))
