@@ -184,6 +184,17 @@ def test_resnet_variants_differ_by_56() -> None:
     assert quantity(torchvision, "layer4.2", "clipped", unit=3) == (0, 223)
 
 
+def test_stage_input_strides_are_4_8_16() -> None:
+    # "Each of stages 2, 3 and 4 adds one difference of 2S, with S the effective stride
+    # at the stage's input: 4, 8 and 16", the S at the end of stages 1, 2 and 3.
+    text = " ".join((TUTORIAL / "branches.md").read_text(encoding="utf-8").split())
+    torchvision = analyze(parse_spec(get_preset("resnet50").spec))
+
+    assert "with $S$ the effective stride at the stage's input: 4, 8 and 16" in text
+    assert "$$2 \\cdot 4 + 2 \\cdot 8 + 2 \\cdot 16 = 56 \\text{ pixels.}$$" in text
+    assert [quantity(torchvision, layer, "S") for layer in ("layer1.2", "layer2.3", "layer3.5")] == [4, 8, 16]
+
+
 def test_small_blocks_differ_by_2s() -> None:
     # Block input r = 3, S = 1: torchvision 3 + 2 = 5, original 3 + 4 = 7.
     assert r_of(fenced_block("branches.md", "rf-calculator name=v15"), "block") == 5
