@@ -7,7 +7,8 @@
 //   {type: "result", id, reply}       reply of rf_core.widget.render_calculator_json
 //                                     or export_calculator_json
 // Messages received:
-//   {type: "compute", id, spec, input_size, unit, printout, preset}
+//   {type: "compute", id, spec, input_size, unit, printout, preset, diagram}
+//                                     diagram is null or {kind, layer, axis, id}
 //   {type: "export", id, spec, input_size, unit, format}
 //
 // Every URL comes from the manifest that the build hook writes next to the rf_core
@@ -211,15 +212,26 @@ widgetReady.then(
   },
 );
 
-// The request fields of each message type, all strings, and the rf_core.widget
-// function that handles them.
+// The request fields of each message type, all strings, the fields of its optional
+// diagram object, also strings, and the rf_core.widget function that handles them.
 const HANDLERS = {
-  compute: { fields: ["spec", "input_size", "unit", "printout", "preset"], function: "render_calculator_json" },
-  export: { fields: ["spec", "input_size", "unit", "format"], function: "export_calculator_json" },
+  compute: {
+    fields: ["spec", "input_size", "unit", "printout", "preset"],
+    diagramFields: ["kind", "layer", "axis", "id"],
+    function: "render_calculator_json",
+  },
+  export: { fields: ["spec", "input_size", "unit", "format"], diagramFields: [], function: "export_calculator_json" },
 };
 
+function stringFields(source, names) {
+  return Object.fromEntries(names.map((name) => [name, String(source[name] ?? "")]));
+}
+
 function callWidget(widget, handler, request) {
-  const fields = Object.fromEntries(handler.fields.map((name) => [name, String(request[name] ?? "")]));
+  const fields = stringFields(request, handler.fields);
+  if (handler.diagramFields.length > 0 && request.diagram) {
+    fields.diagram = stringFields(request.diagram, handler.diagramFields);
+  }
   try {
     return JSON.parse(widget[handler.function](JSON.stringify(fields)));
   } catch (error) {
