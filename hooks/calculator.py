@@ -218,15 +218,14 @@ def _render_block(body: list[str], options: dict[str, str], number: int, page_pa
 
 
 def diagram_box_html(diagram: dict[str, str], figure: str | None, error: str | None) -> str:
-    """Return the box under the table that holds the diagram, or the reason it cannot be drawn.
+    """Return the box under the table with the diagram, or with the reason it cannot be drawn.
 
     The loader module reads the diagram request from the box's data attributes.
     The figure's HTML comes from rf_core, which escapes all text taken from the spec.
     """
     attributes = "".join(f' data-{name}="{html.escape(value)}"' for name, value in diagram.items())
     if figure is not None:
-        # rf_core breaks lines only between elements, where a space means the same.
-        content = figure.replace("\n", " ")
+        content = figure
     elif error is not None:
         content = f'<p class="rf-calculator__diagram-message">No diagram: {html.escape(error)}</p>'
     else:

@@ -32,7 +32,8 @@ class CalculatorResult:
         column: 1-based column of the error, if it has one.
         spec: The spec converted from a PyTorch printout, when one was given.
         source: Where the error is: "spec" or "printout".
-        diagram_html: The rendered diagram, when one was requested and could be drawn.
+        diagram_html: The rendered diagram on one line, when one was requested
+            and could be drawn.
         diagram_error: Why the requested diagram could not be drawn, when the
             table could. The table stays valid in that case.
     """
@@ -154,9 +155,12 @@ def _render_diagram(
     options = {key: diagram.get(key, "") for key in ("layer", "axis", "id") if diagram.get(key, "")}
     options.update(unit=unit, input=input_size)
     try:
-        return render(diagram.get("kind", ""), spec, options), None
+        figure = render(diagram.get("kind", ""), spec, options)
     except RFError as error:
         return None, error.message
+    # The widget is one line of Markdown. rf_core.diagrams breaks lines only between
+    # elements, where a space means the same.
+    return figure.replace("\n", " "), None
 
 
 def parse_unit(text: str) -> tuple[int, ...]:
