@@ -4,7 +4,8 @@
 // only recomputes after an edit. mkdocs-material's instant navigation keeps this
 // module alive across page views, so the worker and its state below live for the
 // whole visit and calculators are re-attached on every page view. A calculator
-// built with `diagram=KIND` also gets its diagram redrawn with every result.
+// built with `diagram=KIND` also gets its diagram redrawn with every result. Other
+// widgets, such as exercises (rf-exercises.js), send their requests through `sendRequest`.
 
 import { attachDiagrams } from "./rf-diagrams.js";
 import { copyText, downloadText, showShareMessage } from "./rf-share.js";
@@ -33,7 +34,7 @@ const FILE_PROTOCOL_FIX =
 
 const FIELD_SELECTOR = ".rf-calculator__spec, .rf-calculator__input-size, .rf-calculator__unit";
 
-// Boot state shared by all calculators: "idle", "booting", "ready" or "failed".
+// Boot state shared by all widgets: "idle", "booting", "ready" or "failed".
 const runtime = {
   state: "idle",
   worker: null,
@@ -41,11 +42,14 @@ const runtime = {
   bootTimer: 0,
   computeTimer: 0,
   readyTasks: [], // functions to run once the worker is ready
+  failureTasks: [], // functions to call with (reason, fix) if the boot fails
+  failure: null, // {reason, fix} after a failed boot
 };
 
 const calculators = new Set();
-// Requests sent to the worker, in the order the worker handles them:
-// request id -> {calculator, kind: "compute" | "export", onReply, onRestart}.
+// Requests sent to the worker, in the order the worker handles them: request id ->
+// {widget, kind: "compute" | "export" | "check", onReply, onTimeout, onRestart}.
+// A widget is a calculator or an exercise: any object with its `root` element.
 const pendingRequests = new Map();
 let nextRequestId = 1;
 
@@ -94,11 +98,17 @@ function failBoot(reason, fix) {
     return;
   }
   runtime.state = "failed";
+  runtime.failure = { reason, fix };
   clearTimeout(runtime.bootTimer);
   if (runtime.worker) {
     runtime.worker.terminate();
   }
   runtime.readyTasks = [];
+  const failureTasks = runtime.failureTasks;
+  runtime.failureTasks = [];
+  for (const task of failureTasks) {
+    task(reason, fix);
+  }
   console.error("rf-lab: the Python runtime failed to start:", reason);
   showRuntimeStatus(
     `Recomputing in the browser is unavailable. ${reason} ${fix} The table shows the result computed when the page was built.`,
@@ -114,7 +124,7 @@ function countBoot() {
   root.dataset.rfBoots = String(Number(root.dataset.rfBoots || 0) + 1);
 }
 
-function startWorker() {
+export function startWorker() {
   if (runtime.state !== "idle") {
     return;
   }
@@ -193,6 +203,7 @@ function handleWorkerMessage(event) {
 function runReadyTasks() {
   const tasks = runtime.readyTasks;
   runtime.readyTasks = [];
+  runtime.failureTasks = [];
   for (const task of tasks) {
     task();
   }
@@ -203,14 +214,25 @@ function runReadyTasks() {
   });
 }
 
-// Runs `task` now if the worker is ready, or once it is. Nothing runs after a failed boot.
-function whenReady(task) {
+// Runs `task` now if the worker is ready, or once it is. After a failed boot only
+// `onFailure(reason, fix)` runs, if given: at once, or when the boot fails.
+function whenReady(task, onFailure = null) {
   startWorker();
   if (runtime.state === "ready") {
     task();
   } else if (runtime.state === "booting") {
     runtime.readyTasks.push(task);
+    if (onFailure) {
+      runtime.failureTasks.push(onFailure);
+    }
+  } else if (runtime.state === "failed" && onFailure) {
+    onFailure(runtime.failure.reason, runtime.failure.fix);
   }
+}
+
+// Returns "idle", "booting", "ready" or "failed".
+export function runtimeState() {
+  return runtime.state;
 }
 
 // --- Compute timeout --------------------------------------------------------------
@@ -231,7 +253,7 @@ function restartComputeTimer() {
   armComputeTimer();
 }
 
-// Stops a worker that is stuck on a request, reports it on that request's calculator
+// Stops a worker that is stuck on a request, reports it on that request's widget
 // and boots a new worker. Later requests never reached Python, so they are sent again.
 function stopBusyWorker(timeout) {
   runtime.computeTimer = 0;
@@ -243,12 +265,12 @@ function stopBusyWorker(timeout) {
   runtime.state = "idle";
   console.warn(`rf-lab: request ${stuckId} (${stuck.kind}) took longer than ${timeout} ms; the worker was stopped.`);
 
-  if (stuck.calculator.root.isConnected) {
+  if (stuck.widget.root.isConnected) {
     stuck.onTimeout(timeout);
   }
   startWorker();
   for (const entry of others) {
-    if (entry.calculator.root.isConnected) {
+    if (entry.widget.root.isConnected) {
       entry.onRestart();
     }
   }
@@ -256,9 +278,9 @@ function stopBusyWorker(timeout) {
 
 // --- Requests and results ---------------------------------------------------------
 
-function postRequest(calculator, message, handlers) {
+function postRequest(widget, message, handlers) {
   const id = nextRequestId++;
-  pendingRequests.set(id, { calculator, kind: message.type, ...handlers });
+  pendingRequests.set(id, { widget, kind: message.type, ...handlers });
   runtime.worker.postMessage({ ...message, id });
   armComputeTimer();
   return id;
@@ -268,9 +290,22 @@ function handleReply(id, reply) {
   const entry = pendingRequests.get(id);
   pendingRequests.delete(id);
   restartComputeTimer();
-  if (entry && entry.calculator.root.isConnected) {
+  if (entry && entry.widget.root.isConnected) {
     entry.onReply(reply, id);
   }
+}
+
+// Sends `message` to the worker once it is ready, booting it first if needed, and
+// calls handlers.onReply(reply), onTimeout(milliseconds) or onFailure(reason, fix).
+// A request stopped only because another one timed out is sent again.
+export function sendRequest(widget, message, handlers) {
+  const send = () =>
+    postRequest(widget, message, {
+      onReply: handlers.onReply,
+      onTimeout: handlers.onTimeout,
+      onRestart: () => whenReady(send, handlers.onFailure),
+    });
+  whenReady(send, handlers.onFailure);
 }
 
 function fieldState(calculator) {

@@ -1,22 +1,25 @@
-// Module worker that boots Pyodide once, imports rf_core and renders calculators.
+// Module worker that boots Pyodide once, imports rf_core, renders calculators and
+// checks exercises.
 //
 // Messages sent to the page:
 //   {type: "stage", stage, message}   a boot stage has started
-//   {type: "ready"}                   rf_core.widget is imported
+//   {type: "ready"}                   rf_core.widget and rf_core.exercises are imported
 //   {type: "error", reason, fix}      boot failed; the worker stays unusable
 //   {type: "result", id, reply}       reply of rf_core.widget.render_calculator_json
-//                                     or export_calculator_json
+//                                     or export_calculator_json, or of
+//                                     rf_core.exercises.check_answer_json
 // Messages received:
 //   {type: "compute", id, spec, input_size, unit, printout, preset, diagram}
 //                                     diagram is null or {kind, layer, axis, id}
 //   {type: "export", id, spec, input_size, unit, format}
+//   {type: "check", id, ask, layer, unit, axis, input, spec, answer}
 //
 // Every URL comes from the manifest that the build hook writes next to the rf_core
 // archive, and is checked to be on this site's origin before it is fetched.
 
 const MANIFEST_URL = new URL("../rf-lab/manifest.json", import.meta.url);
 const PACKAGE_DIR = "/home/pyodide/rf_lab";
-const WIDGET_MODULE = "rf_core.widget";
+const PYTHON_MODULES = ["rf_core.widget", "rf_core.exercises"];
 
 const STAGES = {
   manifest: "Loading the Python runtime…",
@@ -220,16 +223,21 @@ async function installPackage(pyodide, manifest) {
   sys.destroy();
 }
 
-function importWidget(pyodide) {
+// Returns the imported modules by name.
+function importModules(pyodide) {
   postStage("import");
-  try {
-    return pyodide.pyimport(WIDGET_MODULE);
-  } catch (error) {
-    throw new BootError(
-      `Importing ${WIDGET_MODULE} in the browser failed: ${error.message}`,
-      "Rebuild the site; rf_core must import with the Python standard library only.",
-    );
+  const modules = {};
+  for (const name of PYTHON_MODULES) {
+    try {
+      modules[name] = pyodide.pyimport(name);
+    } catch (error) {
+      throw new BootError(
+        `Importing ${name} in the browser failed: ${error.message}`,
+        "Rebuild the site; rf_core must import with the Python standard library only.",
+      );
+    }
   }
+  return modules;
 }
 
 async function boot() {
@@ -237,12 +245,12 @@ async function boot() {
   const indexUrl = sameOriginUrl(manifest.pyodide_index, MANIFEST_URL);
   const pyodide = await startPyodide(indexUrl);
   await installPackage(pyodide, manifest);
-  return importWidget(pyodide);
+  return importModules(pyodide);
 }
 
-const widgetReady = boot();
+const modulesReady = boot();
 
-widgetReady.then(
+modulesReady.then(
   () => self.postMessage({ type: "ready" }),
   (error) => {
     const fix = error instanceof BootError ? error.fix : SERVER_FIX;
@@ -251,27 +259,39 @@ widgetReady.then(
 );
 
 // The request fields of each message type, all strings, the fields of its optional
-// diagram object, also strings, and the rf_core.widget function that handles them.
+// diagram object, also strings, and the rf_core function that handles them.
 const HANDLERS = {
   compute: {
+    module: "rf_core.widget",
     fields: ["spec", "input_size", "unit", "printout", "preset"],
     diagramFields: ["kind", "layer", "axis", "id"],
     function: "render_calculator_json",
   },
-  export: { fields: ["spec", "input_size", "unit", "format"], diagramFields: [], function: "export_calculator_json" },
+  export: {
+    module: "rf_core.widget",
+    fields: ["spec", "input_size", "unit", "format"],
+    diagramFields: [],
+    function: "export_calculator_json",
+  },
+  check: {
+    module: "rf_core.exercises",
+    fields: ["ask", "layer", "unit", "axis", "input", "spec", "answer"],
+    diagramFields: [],
+    function: "check_answer_json",
+  },
 };
 
 function stringFields(source, names) {
   return Object.fromEntries(names.map((name) => [name, String(source[name] ?? "")]));
 }
 
-function callWidget(widget, handler, request) {
+function callHandler(modules, handler, request) {
   const fields = stringFields(request, handler.fields);
   if (handler.diagramFields.length > 0 && request.diagram) {
     fields.diagram = stringFields(request.diagram, handler.diagramFields);
   }
   try {
-    return JSON.parse(widget[handler.function](JSON.stringify(fields)));
+    return JSON.parse(modules[handler.module][handler.function](JSON.stringify(fields)));
   } catch (error) {
     // rf_core returns input errors in the reply, so an exception here is a bug in rf_core.
     return { ok: false, error: { message: `rf_core failed: ${error.message}`, line: null, column: null } };
@@ -284,11 +304,11 @@ self.addEventListener("message", async (event) => {
   if (!handler) {
     return;
   }
-  let widget;
+  let modules;
   try {
-    widget = await widgetReady;
+    modules = await modulesReady;
   } catch {
     return; // The boot error was already posted once.
   }
-  self.postMessage({ type: "result", id: request.id, reply: callWidget(widget, handler, request) });
+  self.postMessage({ type: "result", id: request.id, reply: callHandler(modules, handler, request) });
 });
