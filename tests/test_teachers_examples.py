@@ -1,8 +1,8 @@
 """Every block example that the teachers page shows as source must build without errors.
 
 The page shows examples as Markdown inside four-backtick code blocks, which the
-hooks leave as code. This test runs each example through the same hooks, in the
-order of mkdocs.yml, and fails on an error or a warning.
+hooks leave as code. This test runs each example through the hooks that turn blocks
+into HTML, in the order of mkdocs.yml, and fails on an error or a warning.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEACHERS_PAGE = REPO_ROOT / "docs" / "teachers.md"
-HOOKS = ("values", "calculator", "diagrams")
+HOOKS = ("exercises", "values", "calculator", "diagrams")
 EXAMPLE = re.compile(r"^````markdown\n(?P<body>.*?)\n````$", re.MULTILINE | re.DOTALL)
 
 
@@ -35,7 +35,7 @@ def examples() -> list[str]:
 def test_page_has_examples_of_every_block() -> None:
     text = "\n".join(examples())
 
-    for block in ("```rf-calculator", "```rf-output", "```rf-diagram"):
+    for block in ("```rf-calculator", "```rf-output", "```rf-diagram", "```rf-exercise"):
         assert block in text
 
 
