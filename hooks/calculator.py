@@ -19,7 +19,9 @@ the calculator's unit and input size, and the browser redraws it after every edi
 An `rf-output format=table` block (or csv, json) shows what the command line
 prints for its spec, computed by rf_core when the page is built; `format=markdown`
 puts the table into the page. `preset=NAME` takes a built-in network in place of
-the block's spec, and `endpoints` keeps only its end-point layers.
+the block's spec, and `endpoints` keeps only its end-point layers. With
+`format=markdown`, `stages=NAME,NAME,...` adds a Stage column after the layer
+names, one entry per row, for the names a paper gives its stages.
 """
 
 from __future__ import annotations
@@ -141,10 +143,16 @@ def _render_output(body: list[str], options: str, page_path: str, start_line: in
     preset_name = settings.pop("preset", None)
     endpoints_only = "endpoints" in settings
     settings.pop("endpoints", None)
+    stages = settings.pop("stages", None)
     if output_format not in FORMATS or settings:
         raise PluginError(
             f"{page_path}:{start_line}: rf-output takes format=FORMAT with FORMAT one of "
-            f"{', '.join(sorted(FORMATS))}, and optionally preset=NAME and endpoints; got {options.strip()!r}"
+            f"{', '.join(sorted(FORMATS))}, and optionally preset=NAME, endpoints and stages=NAME,NAME,...; "
+            f"got {options.strip()!r}"
+        )
+    if stages is not None and output_format != "markdown":
+        raise PluginError(
+            f"{page_path}:{start_line}: rf-output option stages= needs format=markdown, not format={output_format}"
         )
     if endpoints_only and preset_name is None:
         raise PluginError(
@@ -165,9 +173,45 @@ def _render_output(body: list[str], options: str, page_path: str, start_line: in
         raise PluginError(f"{page_path}:{start_line}: rf-output block is invalid: {error}") from error
     if output_format == "markdown":
         # A Markdown table goes into the page as a table, not as code.
-        return ["", *text.rstrip("\n").split("\n"), ""]
+        table = text.rstrip("\n").split("\n")
+        if stages is not None:
+            table = _add_stage_column(table, stages.split(","), page_path, start_line)
+        # The wrapper gives the table the calculators' compact cells (rf-lab.css), so
+        # eight or nine columns fit beside the navigation.
+        return ["", '<div class="rf-output" markdown>', "", *table, "", "</div>", ""]
     fence_language = {"json": "json"}.get(output_format, "text")
     return ["```" + fence_language, *text.rstrip("\n").split("\n"), "```"]
+
+
+def _add_stage_column(table: list[str], stages: list[str], page_path: str, start_line: int) -> list[str]:
+    """Insert a Stage column after the Name column (the second) of a Markdown table.
+
+    `table` is the output of `rf_core.render.to_markdown`: a header, a separator,
+    one line per layer, then optional notes after a blank line.
+    """
+    rows = table[2:]
+    row_count = rows.index("") if "" in rows else len(rows)
+    if len(stages) != row_count or not all(stages):
+        raise PluginError(
+            f"{page_path}:{start_line}: rf-output option stages= lists {len(stages)} names for a table of "
+            f"{row_count} rows; give one non-empty name per row, in order, separated by commas"
+        )
+    for stage in stages:
+        if "|" in stage:
+            raise PluginError(f"{page_path}:{start_line}: rf-output stage name {stage!r} is invalid; remove the '|'")
+    cells = ["Stage", "---", *stages]
+    output = []
+    for index, line in enumerate(table):
+        if index >= row_count + 2:
+            output.append(line)
+            continue
+        # Cells are separated by " | ", or by "|" in the separator line, which also
+        # splits off an empty string before its first cell. The first two cells are # and Name.
+        separator, position = ("|", 3) if index == 1 else (" | ", 2)
+        parts = line.split(separator)
+        parts.insert(position, cells[index])
+        output.append(separator.join(parts))
+    return output
 
 
 def _collect_body(

@@ -14,6 +14,8 @@ CELL = 22
 MARGIN = 12
 LABEL = 22
 GAP = 44
+#: Width that the input heading needs at the diagrams' heading font size, an estimate.
+HEADING_WIDTH = 230
 
 
 def draw_2d(rows: AxisFrames, columns: AxisFrames, current: tuple[int, ...]) -> tuple[float, float, SvgWriter, list[str]]:
@@ -21,7 +23,8 @@ def draw_2d(rows: AxisFrames, columns: AxisFrames, current: tuple[int, ...]) -> 
     input_rows = rows.last - rows.first + 1
     input_columns = columns.last - columns.first + 1
     grid_columns = max(input_columns, columns.output_size)
-    width = 2 * MARGIN + LABEL + grid_columns * CELL
+    # Small grids still leave room for the heading, which is left-aligned above them.
+    width = max(2 * MARGIN + LABEL + grid_columns * CELL, 2 * MARGIN + HEADING_WIDTH)
     input_top = 20 + LABEL
     output_top = input_top + input_rows * CELL + GAP + LABEL
     height = output_top + rows.output_size * CELL + 12

@@ -14,13 +14,16 @@ Kinds:
         receptive field under uniform weights), as a heatmap and a profile.
     holes: the input pixels a unit reads along one axis, with the holes that
         dilation and stride leave inside its field.
+    erf-growth: r and the width of the effective receptive field against depth,
+        for the unit nearest the input centre at every layer up to the chosen one.
+        It picks its own units, so it does not use the `unit` option.
 
 Options (all optional, given as strings or ints):
     layer: 1-based layer index or layer name; the last layer by default.
     unit: unit index, one for every axis or one per axis such as "3,4"; 0 by default.
     axis: for 2-D networks, the axis to draw, by name (height, width) or
-        1-based number. Frames draw both axes of a 2-D network without it, stack
-        and holes draw the last axis.
+        1-based number. Frames draw both axes of a 2-D network without it, stack,
+        holes and erf-growth draw the last axis.
     input: input size such as 16 or 8x8, overriding the spec's `input` line.
     id: id of the figure element, unique on the page; by default derived
         from a hash of the kind, spec and options.
@@ -42,7 +45,7 @@ from rf_core.errors import RFError
 from rf_core.spec import parse_size, parse_spec
 from rf_core.widget import parse_unit
 
-KINDS = ("frames", "stack", "overlay", "erf", "holes")
+KINDS = ("frames", "stack", "overlay", "erf", "holes", "erf-growth")
 
 #: Options that every kind takes.
 OPTIONS = ("layer", "unit", "axis", "input", "id")
@@ -97,6 +100,10 @@ def render(kind: str, spec_text: str, options: Mapping[str, object] | None = Non
         from rf_core.diagram_overlay import render_overlay
 
         return render_overlay(request)
+    if kind == "erf-growth":
+        from rf_core.diagram_erf_growth import render_erf_growth
+
+        return render_erf_growth(request)
     from rf_core.diagram_erf import render_erf
 
     return render_erf(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -167,3 +168,48 @@ def test_output_preset_endpoints_rows() -> None:
     # one CSV row each under the header.
     rows = output.split("\n")[2:-1]
     assert [row.split(",")[1] for row in rows] == ["features.0", "features.2", "features.5", "features.12"]
+
+
+VGG11_POOLS = "```rf-output format=markdown preset=vgg11 endpoints stages=pool1,pool2,pool3,pool4,pool5\n```"
+
+
+def test_output_stages_add_column() -> None:
+    lines = _render(VGG11_POOLS).split("\n")
+    table = [line for line in lines if line.startswith("|")]
+
+    assert table[0].startswith("| # | Name | Stage | Kind |")
+    assert table[1].startswith("|--:|---|---|---|")
+    # VGG-11 pool1 (features.2): 3x3 conv then 2x2 pool, r = 3 + 1 = 4, S = 2.
+    assert table[2].startswith("| 2 | features.2 | pool1 | maxpool | 112 | 4 | 2 |")
+    assert table[-1].startswith("| 13 | features.20 | pool5 | maxpool |")
+    assert len(table) == 2 + 5
+    # Every row keeps the same number of cells as the header.
+    assert {line.count("|") for line in table} == {table[0].count("|")}
+
+
+def test_output_stages_keep_notes() -> None:
+    # Nearest upsampling by 2 maps units 2i and 2i + 1 to pixel i, so a k=2 conv after it
+    # reads one pixel (units 0, 2, ...) or two (units 1, 3, ...), and rf_core adds a note.
+    block = "```rf-output format=markdown stages=a,b\ninput 8\nupsample f=2 name=up\nconv k=2 name=c\n```"
+    lines = _render(block).split("\n")
+    rows = [line for line in lines if line.startswith("| ")]
+    notes = [line for line in lines if line.startswith("- ")]
+
+    assert rows[1].split(" | ")[2] == "a"
+    assert rows[2].split(" | ")[2] == "b"
+    assert len(notes) == 1
+    assert notes[0].startswith("- Layer 2 (c): the receptive field varies from 1 to 2 pixels")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("format=markdown preset=vgg11 endpoints stages=pool1,pool2", "lists 2 names for a table of 5 rows"),
+        ("format=markdown preset=vgg11 endpoints stages=a,b,,d,e", "lists 5 names for a table of 5 rows"),
+        ("format=csv preset=vgg11 endpoints stages=a,b,c,d,e", "stages= needs format=markdown, not format=csv"),
+        ("format=markdown preset=vgg11 endpoints stages=a,b|c,d,e,f", "stage name 'b|c' is invalid"),
+    ],
+)
+def test_output_stages_invalid(options: str, message: str) -> None:
+    with pytest.raises(PluginError, match=rf"lesson.md:1: rf-output .*{re.escape(message)}"):
+        _render(f"```rf-output {options}\n```")

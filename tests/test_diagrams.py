@@ -45,6 +45,7 @@ SAMPLES = {
     "overlay": ("input 12x12\nconv k=3 p=1\nconv k=3 s=2 p=1", {"unit": "0,2"}),
     "erf": ("input 12\nconv k=3\nconv k=3", {"unit": "4"}),
     "holes": ("input 16\nconv k=3 d=2\nconv k=3 d=2", {"unit": "2"}),
+    "erf-growth": ("input 13\nconv k=3\nconv k=3\nconv k=3", {}),
 }
 
 
