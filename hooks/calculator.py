@@ -11,6 +11,11 @@ At build time the block becomes the widget's HTML with the result table that
 rf_core computed, so the page is correct with JavaScript off. In the browser the
 loader module recomputes the table with the same rf_core function after edits.
 
+`diagram=KIND` (one of `rf_core.diagrams.KINDS`) draws that diagram of the
+calculator's spec under its table, with `diagram-layer=` and `diagram-axis=`
+passed to `rf_core.diagrams.render` as `layer=` and `axis=`. The diagram draws
+the calculator's unit and input size, and the browser redraws it after every edit.
+
 An `rf-output format=table` block (or csv, json) shows what the command line
 prints for its spec, computed by rf_core when the page is built; `format=markdown`
 puts the table into the page. `preset=NAME` takes a built-in network in place of
@@ -33,6 +38,7 @@ from mkdocs.exceptions import PluginError
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rf_core.cli import FORMATS  # noqa: E402 (needs the path set above)
+from rf_core.diagrams import KINDS  # noqa: E402
 from rf_core.errors import RFError  # noqa: E402
 from rf_core.spec import parse_spec  # noqa: E402
 from rf_core.analysis import analyze  # noqa: E402
@@ -46,9 +52,14 @@ log = logging.getLogger("mkdocs.plugins.rf_lab.calculator")
 #: an empty block with a built-in network.
 FENCE_OPTIONS = ("input", "unit", "rows", "expect", "preset")
 
+#: Options that draw a diagram under the table: `diagram=KIND`, and the layer and
+#: axis that `rf_core.diagrams.render` takes. The unit is the calculator's `unit=`.
+DIAGRAM_OPTIONS = {"diagram": "kind", "diagram-layer": "layer", "diagram-axis": "axis"}
+
 _FENCE_START = re.compile(
     r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<kind>rf-calculator|rf-output)\b(?P<options>.*)$"
 )
+_ANY_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 
 #: Export formats offered by the share bar, as `rf_core.widget.EXPORT_FORMATS` names them.
 _EXPORT_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("markdown", "Markdown"))
@@ -65,8 +76,11 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
     while index < len(lines):
         match = _FENCE_START.match(lines[index])
         if not match:
-            output.append(lines[index])
-            index += 1
+            # Other code blocks stay code, so a page can show a block's source.
+            other = _ANY_FENCE.match(lines[index])
+            end = _skip_code_block(lines, index, other.group("fence")) if other else index + 1
+            output.extend(lines[index:end])
+            index = end
             continue
 
         start_line = index + 1
@@ -82,20 +96,44 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
     return "\n".join(output)
 
 
+def _skip_code_block(lines: list[str], index: int, fence: str) -> int:
+    """Return the index after the code block opened at `index`."""
+    for end in range(index + 1, len(lines)):
+        stripped = lines[end].strip()
+        if stripped.startswith(fence) and set(stripped) == {fence[0]}:
+            return end + 1
+    return len(lines)
+
+
 def _parse_options(text: str, page_path: str, line: int) -> dict[str, str]:
     options = {}
     for token in text.split():
         key, has_value, value = token.partition("=")
-        if key not in FENCE_OPTIONS or not has_value:
+        if key == "diagram-unit":
+            raise PluginError(
+                f"{page_path}:{line}: rf-calculator option {token!r} is invalid; the diagram draws the "
+                f"calculator's unit, so set it with unit={value}"
+            )
+        if (key not in FENCE_OPTIONS and key not in DIAGRAM_OPTIONS) or not has_value:
             raise PluginError(
                 f"{page_path}:{line}: rf-calculator option {token!r} is invalid; "
-                f"use key=value with a key from {', '.join(FENCE_OPTIONS)}"
+                f"use key=value with a key from {', '.join([*FENCE_OPTIONS, *DIAGRAM_OPTIONS])}"
             )
         options[key] = value.strip("\"'")
     if options.get("expect", "error") != "error":
         raise PluginError(f"{page_path}:{line}: rf-calculator option expect={options['expect']!r} is invalid; use expect=error")
     if "rows" in options and not options["rows"].isdigit():
         raise PluginError(f"{page_path}:{line}: rf-calculator option rows={options['rows']!r} must be a whole number")
+    if "diagram" in options and options["diagram"] not in KINDS:
+        raise PluginError(
+            f"{page_path}:{line}: rf-calculator option diagram={options['diagram']!r} is invalid; "
+            f"use diagram=KIND with KIND one of {', '.join(KINDS)}"
+        )
+    if "diagram" not in options and any(key in options for key in DIAGRAM_OPTIONS):
+        raise PluginError(
+            f"{page_path}:{line}: rf-calculator options diagram-layer= and diagram-axis= need "
+            f"diagram=KIND with KIND one of {', '.join(KINDS)}"
+        )
     return options
 
 
@@ -115,6 +153,11 @@ def _render_output(body: list[str], options: str, page_path: str, start_line: in
     if stages is not None and output_format != "markdown":
         raise PluginError(
             f"{page_path}:{start_line}: rf-output option stages= needs format=markdown, not format={output_format}"
+        )
+    if endpoints_only and preset_name is None:
+        raise PluginError(
+            f"{page_path}:{start_line}: rf-output option endpoints needs preset=NAME, "
+            "because only built-in networks have end-points"
         )
     try:
         selection = {}
@@ -196,7 +239,11 @@ def _render_block(body: list[str], options: dict[str, str], number: int, page_pa
             raise PluginError(f"{page_path}:{start_line}: {error}") from error
     input_size = options.get("input", "")
     unit = options.get("unit", "")
-    result = render_calculator(spec, input_size, unit)
+    diagram = None
+    if "diagram" in options:
+        diagram = {name: options.get(option, "") for option, name in DIAGRAM_OPTIONS.items()}
+        diagram["id"] = f"rf-calc-{number}-diagram"
+    result = render_calculator(spec, input_size, unit, diagram=diagram)
 
     if not result.ok and options.get("expect") != "error":
         where = f"line {result.line} of the block" if result.line else "the block options"
@@ -204,8 +251,30 @@ def _render_block(body: list[str], options: dict[str, str], number: int, page_pa
         log.warning(f"{page_path}:{spec_line}: rf-calculator block is invalid ({where}): {result.error}")
     if result.ok and options.get("expect") == "error":
         log.warning(f"{page_path}:{start_line}: rf-calculator block has expect=error but is valid")
+    if result.diagram_error is not None:
+        log.warning(f"{page_path}:{start_line}: rf-calculator block's diagram cannot be drawn: {result.diagram_error}")
 
-    return widget_html(spec, input_size, unit, result.html, result.error, number, int(options.get("rows", 0)))
+    diagram_box = ""
+    if diagram is not None:
+        diagram_box = diagram_box_html(diagram, result.diagram_html, result.diagram_error)
+    rows = int(options.get("rows", 0))
+    return widget_html(spec, input_size, unit, result.html, result.error, number, rows, diagram_box)
+
+
+def diagram_box_html(diagram: dict[str, str], figure: str | None, error: str | None) -> str:
+    """Return the box under the table with the diagram, or with the reason it cannot be drawn.
+
+    The loader module reads the diagram request from the box's data attributes.
+    The figure's HTML comes from rf_core, which escapes all text taken from the spec.
+    """
+    attributes = "".join(f' data-{name}="{html.escape(value)}"' for name, value in diagram.items())
+    if figure is not None:
+        content = figure
+    elif error is not None:
+        content = f'<p class="rf-calculator__diagram-message">No diagram: {html.escape(error)}</p>'
+    else:
+        content = ""  # The spec is invalid, so the table is missing too.
+    return f'<div class="rf-calculator__diagram"{attributes}>{content}</div>'
 
 
 def _preset_options() -> str:
@@ -238,7 +307,14 @@ def _share_bar_html(prefix: str) -> str:
 
 
 def widget_html(
-    spec: str, input_size: str, unit: str, table: str, error: str | None, number: int, rows: int = 0
+    spec: str,
+    input_size: str,
+    unit: str,
+    table: str,
+    error: str | None,
+    number: int,
+    rows: int = 0,
+    diagram_box: str = "",
 ) -> str:
     """Return the widget as one line of HTML, so Markdown keeps it as a raw block."""
     prefix = f"rf-calc-{number}"
@@ -266,6 +342,7 @@ def widget_html(
         f'<p class="rf-calculator__error" role="alert"{error_attrs}>{error_html}</p>'
         f'<p class="rf-calculator__status" role="status" aria-live="polite">{_STATUS_BUILT}</p>'
         f'<div class="rf-calculator__result" aria-live="polite">{table}</div>'
+        f"{diagram_box}"
         f"{_share_bar_html(prefix)}"
         f'<details class="rf-calculator__paste" hidden><summary>Paste a PyTorch printout</summary>'
         f'<label for="{prefix}-printout">Output of <code>print(model)</code> for a sequential model</label>'

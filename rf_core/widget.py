@@ -2,7 +2,8 @@
 
 The MkDocs hook calls `render_calculator` when it builds a page, and the browser
 worker calls `render_calculator_json` after every edit, so both produce the same
-HTML for the same input. `export_calculator_json` returns the same text as the
+HTML for the same input, including the diagram that a calculator may draw under
+its table with `rf_core.diagrams.render`. `export_calculator_json` returns the same text as the
 command line's `--format csv|json|markdown` for the browser's export buttons.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rf_core.analysis import analyze
@@ -30,6 +32,10 @@ class CalculatorResult:
         column: 1-based column of the error, if it has one.
         spec: The spec converted from a PyTorch printout, when one was given.
         source: Where the error is: "spec" or "printout".
+        diagram_html: The rendered diagram on one line, when one was requested
+            and could be drawn.
+        diagram_error: Why the requested diagram could not be drawn, when the
+            table could. The table stays valid in that case.
     """
 
     html: str
@@ -38,6 +44,8 @@ class CalculatorResult:
     column: int | None = None
     spec: str | None = None
     source: str = "spec"
+    diagram_html: str | None = None
+    diagram_error: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -45,18 +53,37 @@ class CalculatorResult:
         return self.error is None
 
     def to_dict(self) -> dict:
-        """Return the reply sent to the browser: {"ok", "html"} or {"ok", "error"}."""
+        """Return the reply sent to the browser: {"ok", "html"} or {"ok", "error"}.
+
+        A valid reply to a request with a diagram also has "diagram":
+        {"html": str} or {"error": str}.
+        """
         reply: dict = {"ok": True, "html": self.html} if self.ok else {
             "ok": False,
             "error": {"message": self.error, "line": self.line, "column": self.column, "source": self.source},
         }
         if self.spec is not None:
             reply["spec"] = self.spec
+        if self.ok and self.diagram_html is not None:
+            reply["diagram"] = {"html": self.diagram_html}
+        elif self.ok and self.diagram_error is not None:
+            reply["diagram"] = {"error": self.diagram_error}
         return reply
 
 
+#: Keys of a calculator's diagram request: the kind (one of `rf_core.diagrams.KINDS`),
+#: the layer and axis options of `rf_core.diagrams.render`, and the figure's id.
+#: The unit and the input size come from the calculator's own fields.
+DIAGRAM_KEYS = ("kind", "layer", "axis", "id")
+
+
 def render_calculator(
-    spec: str, input_size: str = "", unit: str = "", printout: str = "", preset: str = ""
+    spec: str,
+    input_size: str = "",
+    unit: str = "",
+    printout: str = "",
+    preset: str = "",
+    diagram: Mapping[str, str] | None = None,
 ) -> CalculatorResult:
     """Analyse a spec and render the result table, or describe why the input is invalid.
 
@@ -70,8 +97,12 @@ def render_calculator(
             result carries that spec.
         preset: Name of a built-in network whose spec replaces `spec`; the
             result carries that spec.
+        diagram: The diagram to draw under the table, with the keys of
+            `DIAGRAM_KEYS` ("kind" is required, the others may be ""). It is
+            drawn for the same spec, input size and unit as the table.
 
-    Never raises for invalid input: the error is returned instead.
+    Never raises for invalid input: the error is returned instead. A diagram that
+    cannot be drawn leaves the table valid and sets `diagram_error`.
     """
     converted = None
     if preset.strip():
@@ -100,9 +131,36 @@ def render_calculator(
         indices = parse_unit(unit)
         # A unit with one index per axis makes a network written with scalars report that many axes.
         analysis = analyze(network, size, num_axes=len(indices))
-        return CalculatorResult(html=to_html(analysis, indices), spec=converted)
+        table = to_html(analysis, indices)
     except RFError as error:
         return CalculatorResult(html="", error=error.message, line=error.line, column=error.column, spec=converted)
+    if diagram is None:
+        return CalculatorResult(html=table, spec=converted)
+    diagram_html, diagram_error = _render_diagram(spec, input_size, unit, diagram)
+    return CalculatorResult(
+        html=table, spec=converted, diagram_html=diagram_html, diagram_error=diagram_error
+    )
+
+
+def _render_diagram(
+    spec: str, input_size: str, unit: str, diagram: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    """Return the diagram's HTML and None, or None and the reason it cannot be drawn."""
+    # Imported here because rf_core.diagrams imports parse_unit from this module.
+    from rf_core.diagrams import render
+
+    unknown = sorted(set(diagram) - set(DIAGRAM_KEYS))
+    if unknown:
+        return None, f"diagram option {unknown[0]!r} is unknown; valid options are {', '.join(DIAGRAM_KEYS)}"
+    options = {key: diagram.get(key, "") for key in ("layer", "axis", "id") if diagram.get(key, "")}
+    options.update(unit=unit, input=input_size)
+    try:
+        figure = render(diagram.get("kind", ""), spec, options)
+    except RFError as error:
+        return None, error.message
+    # The widget is one line of Markdown. rf_core.diagrams breaks lines only between
+    # elements, where a space means the same.
+    return figure.replace("\n", " "), None
 
 
 def parse_unit(text: str) -> tuple[int, ...]:
@@ -123,9 +181,11 @@ def render_calculator_json(request_json: str) -> str:
     """Run `render_calculator` on a JSON request and return the JSON reply.
 
     The request is {"spec": str, "input_size": str, "unit": str} with optional
-    "printout" and "preset" strings. The reply is {"ok": true, "html": str} or
+    "printout" and "preset" strings, and an optional "diagram" object with the
+    string fields of `DIAGRAM_KEYS`. The reply is {"ok": true, "html": str} or
     {"ok": false, "error": {"message", "line", "column", "source"}}, plus
-    "spec" when a printout was converted or a preset loaded.
+    "spec" when a printout was converted or a preset loaded, and "diagram" as
+    `CalculatorResult.to_dict` describes it.
     """
     try:
         if len(request_json) > MAX_REQUEST_LENGTH:
@@ -141,12 +201,17 @@ def render_calculator_json(request_json: str) -> str:
         preset = request.get("preset", "") or ""
         if not all(isinstance(value, str) for value in (spec, input_size, unit, printout, preset)):
             raise TypeError("spec, input_size, unit, printout and preset must be strings")
+        diagram = request.get("diagram")
+        if diagram is not None and not (
+            isinstance(diagram, dict) and all(isinstance(value, str) for value in diagram.values())
+        ):
+            raise TypeError("diagram must be an object of strings")
     except RecursionError:
         result = CalculatorResult(html="", error="invalid calculator request: JSON nested too deeply")
     except (ValueError, TypeError, AttributeError) as error:
         result = CalculatorResult(html="", error=f"invalid calculator request: {error}")
     else:
-        result = render_calculator(spec, input_size, unit, printout, preset)
+        result = render_calculator(spec, input_size, unit, printout, preset, diagram)
     return json.dumps(result.to_dict())
 
 

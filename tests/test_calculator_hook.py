@@ -11,6 +11,8 @@ from types import SimpleNamespace
 import pytest
 from mkdocs.exceptions import PluginError
 
+from rf_core.diagrams import render
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -97,6 +99,75 @@ def test_output_block_renders_cli_table() -> None:
 def test_output_block_with_invalid_spec_raises() -> None:
     with pytest.raises(PluginError, match="lesson.md:1: rf-output block is invalid"):
         _render("```rf-output format=table\nconv k=0\n```")
+
+
+# --- Diagrams under the table ----------------------------------------------------------
+
+# conv k=3 on 6 pixels: unit 2 reads input 2, 3 and 4.
+DIAGRAM_SPEC = "input 6\nconv k=3 name=conv"
+
+
+def test_diagram_option_draws_under_table() -> None:
+    output = _render(f"```rf-calculator unit=2 diagram=stack\n{DIAGRAM_SPEC}\n```")
+
+    expected = render("stack", DIAGRAM_SPEC, {"unit": "2", "id": "rf-calc-1-diagram"})
+    assert "\n" not in output
+    assert expected.replace("\n", " ") in output
+    assert output.index('class="rf-calculator__result"') < output.index('class="rf-calculator__diagram"')
+    assert '<div class="rf-calculator__diagram" data-kind="stack" data-layer="" data-axis="" data-id="rf-calc-1-diagram">' in output
+    assert "Input pixels that reach unit 2: 2 to 4." in output
+
+
+def test_diagram_layer_and_axis_reach_box() -> None:
+    output = _render("```rf-calculator diagram=holes diagram-layer=2 diagram-axis=width\ninput 8x8\nconv k=3\nconv k=3\n```")
+
+    assert 'data-kind="holes" data-layer="2" data-axis="width"' in output
+    assert 'class="rf-diagram rf-diagram--holes" id="rf-calc-1-diagram"' in output
+
+
+def test_undrawable_diagram_warns_with_page_and_line(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="mkdocs.plugins.rf_lab.calculator"):
+        output = _render("Intro\n\n```rf-calculator diagram=stack input=300\ninput 8\nconv k=3\n```\n")
+
+    assert "lesson.md:3: rf-calculator block's diagram cannot be drawn" in caplog.text
+    assert "at most 128 input pixels" in caplog.text
+    assert '<p class="rf-calculator__diagram-message">No diagram: stack diagrams draw at most 128' in output
+
+
+def test_unknown_diagram_kind_raises() -> None:
+    with pytest.raises(PluginError, match=r"lesson.md:1: rf-calculator option diagram='pie' is invalid; use diagram=KIND"):
+        _render("```rf-calculator diagram=pie\nconv k=3\n```")
+
+
+def test_diagram_options_need_kind() -> None:
+    with pytest.raises(PluginError, match=r"lesson.md:1: .*need diagram=KIND"):
+        _render("```rf-calculator diagram-layer=1\nconv k=3\n```")
+
+
+def test_diagram_unit_points_to_unit_option() -> None:
+    with pytest.raises(PluginError, match=r"'diagram-unit=2' is invalid; the diagram draws the calculator's unit, so set it with unit=2"):
+        _render("```rf-calculator diagram=stack diagram-unit=2\ninput 8\nconv k=3\n```")
+
+
+def test_block_inside_code_block_stays_code() -> None:
+    source = "````markdown\n```rf-calculator\ninput 8\nconv k=3\n```\n````"
+    output = _render(source)
+
+    assert output == source
+
+
+def test_output_endpoints_need_preset() -> None:
+    with pytest.raises(PluginError, match="lesson.md:1: rf-output option endpoints needs preset=NAME"):
+        _render("```rf-output format=table endpoints\ninput 8\nconv k=3\n```")
+
+
+def test_output_preset_endpoints_rows() -> None:
+    output = _render("```rf-output format=csv preset=alexnet endpoints\n```")
+
+    # AlexNet's end-points are features.0, features.2, features.5 and features.12,
+    # one CSV row each under the header.
+    rows = output.split("\n")[2:-1]
+    assert [row.split(",")[1] for row in rows] == ["features.0", "features.2", "features.5", "features.12"]
 
 
 VGG11_POOLS = "```rf-output format=markdown preset=vgg11 endpoints stages=pool1,pool2,pool3,pool4,pool5\n```"

@@ -77,9 +77,12 @@ def test_calculator_page_prerenders_tables(built_site: Path) -> None:
 
 def test_calculator_widget_markup(built_site: Path) -> None:
     page = (built_site / "calculator" / "index.html").read_text(encoding="utf-8")
-    assert page.count('class="rf-calculator"') == 2
+    assert page.count('class="rf-calculator"') == 3
     assert 'id="rf-calc-1-spec"' in page
     assert 'id="rf-calc-2-spec"' in page
+    # The third calculator draws a stack diagram under its table.
+    assert '<div class="rf-calculator__diagram" data-kind="stack"' in page
+    assert 'id="rf-calc-3-diagram"' in page
     # The spec keeps its line breaks inside the textarea.
     textarea = re.search(r'<textarea id="rf-calc-1-spec"[^>]*>(.*?)</textarea>', page, re.S)
     assert textarea is not None

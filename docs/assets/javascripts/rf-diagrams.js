@@ -5,6 +5,7 @@
 // control, hides the note and, on every step, shows one frame and writes its
 // caption into the live status line. mkdocs-material's instant navigation keeps
 // the module alive, so it re-attaches on every page view through `document$`.
+// The calculator loader calls `attachDiagrams` on the diagrams it redraws.
 
 const FRAME_SELECTOR = ".rf-dg-frame";
 
@@ -53,12 +54,17 @@ function attach(figure) {
   showFrame(figure, Number(step.value));
 }
 
-function attachAll() {
-  for (const figure of document.querySelectorAll('.rf-diagram[data-rf-diagram="frames"]')) {
+// Attaches the step control of every frames diagram inside `root` that has none yet.
+export function attachDiagrams(root = document) {
+  for (const figure of root.querySelectorAll('.rf-diagram[data-rf-diagram="frames"]')) {
     if (!figure.dataset.rfAttached) {
       attach(figure);
     }
   }
+}
+
+function attachAll() {
+  attachDiagrams(document);
 }
 
 if (window.document$ && typeof window.document$.subscribe === "function") {

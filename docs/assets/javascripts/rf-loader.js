@@ -3,9 +3,11 @@
 // The build writes each calculator with its result already rendered, so this module
 // only recomputes after an edit. mkdocs-material's instant navigation keeps this
 // module alive across page views, so the worker and its state below live for the
-// whole visit and calculators are re-attached on every page view. Other widgets,
-// such as exercises (rf-exercises.js), send their requests through `sendRequest`.
+// whole visit and calculators are re-attached on every page view. A calculator
+// built with `diagram=KIND` also gets its diagram redrawn with every result. Other
+// widgets, such as exercises (rf-exercises.js), send their requests through `sendRequest`.
 
+import { attachDiagrams } from "./rf-diagrams.js";
 import { copyText, downloadText, showShareMessage } from "./rf-share.js";
 import { StateError, decodeState, linkToState, scheduleUrlUpdate, stateInUrl } from "./rf-url-state.js";
 
@@ -314,9 +316,15 @@ function sendCompute(calculator) {
   calculator.waitingForRuntime = false;
   const state = fieldState(calculator);
   calculator.requestStart = performance.now();
+  const request = { type: "compute", ...state, printout: calculator.pendingPrintout, preset: calculator.pendingPreset };
+  if (calculator.diagramBox) {
+    // The box's data attributes are the diagram request that the build used.
+    const { kind, layer, axis, id } = calculator.diagramBox.dataset;
+    request.diagram = { kind, layer, axis, id };
+  }
   calculator.latestRequestId = postRequest(
     calculator,
-    { type: "compute", ...state, printout: calculator.pendingPrintout, preset: calculator.pendingPreset },
+    request,
     {
       onReply: (reply, id) => handleComputeReply(calculator, id, state, reply),
       onTimeout: (timeout) => showComputeTimeout(calculator, timeout),
@@ -404,6 +412,7 @@ function handleComputeReply(calculator, id, state, reply) {
   if (reply && reply.ok) {
     // The HTML comes from rf_core, which escapes everything taken from the input.
     calculator.result.innerHTML = reply.html;
+    showDiagram(calculator, reply.diagram);
     calculator.error.textContent = "";
     calculator.error.hidden = true;
     calculator.lastValidState = state;
@@ -413,6 +422,24 @@ function handleComputeReply(calculator, id, state, reply) {
     showError(calculator, formatError(reply && reply.error));
     setStatus(calculator, STATUS.invalid);
   }
+}
+
+// Shows the redrawn diagram, or why it cannot be drawn, in place of the previous one.
+function showDiagram(calculator, diagram) {
+  const box = calculator.diagramBox;
+  if (!box || !diagram) {
+    return;
+  }
+  if (typeof diagram.html === "string") {
+    // The HTML comes from rf_core, which escapes everything taken from the input.
+    box.innerHTML = diagram.html;
+    attachDiagrams(box);
+    return;
+  }
+  const message = document.createElement("p");
+  message.className = "rf-calculator__diagram-message";
+  message.textContent = `No diagram: ${diagram.error || "the diagram cannot be drawn."}`;
+  box.replaceChildren(message);
 }
 
 // --- Sharing and export -------------------------------------------------------------
@@ -531,6 +558,7 @@ function attach(root) {
     console.error("rf-lab: calculator lacks", missing.map(([key]) => key).join(", "), root);
     return;
   }
+  calculator.diagramBox = root.querySelector(".rf-calculator__diagram");
   // The example as built, and the last input that gave a table, which export and links use.
   calculator.defaultState = fieldState(calculator);
   calculator.lastValidState = calculator.error.hidden ? calculator.defaultState : null;

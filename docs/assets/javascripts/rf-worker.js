@@ -9,7 +9,8 @@
 //                                     or export_calculator_json, or of
 //                                     rf_core.exercises.check_answer_json
 // Messages received:
-//   {type: "compute", id, spec, input_size, unit, printout, preset}
+//   {type: "compute", id, spec, input_size, unit, printout, preset, diagram}
+//                                     diagram is null or {kind, layer, axis, id}
 //   {type: "export", id, spec, input_size, unit, format}
 //   {type: "check", id, ask, layer, unit, axis, input, spec, answer}
 //
@@ -69,26 +70,59 @@ async function fetchOk(url, resourceName) {
   return response;
 }
 
-// Pyodide 314.0.8 only logs a failed WebAssembly instantiation and then waits
-// forever. The binary is therefore checked here first for a missing file or a wrong MIME type.
-async function checkWasm(indexUrl) {
-  const url = new URL("pyodide.asm.wasm", indexUrl);
-  let response;
-  try {
-    response = await fetch(url, { method: "HEAD", credentials: "same-origin" });
-  } catch (error) {
-    throw new BootError(`Fetching ${url.href} failed: ${error.message}.`, SERVER_FIX);
-  }
+function wasmProblem(url, response) {
   if (!response.ok) {
-    throw new BootError(`The runtime file ${url.href} returned HTTP ${response.status}.`, SERVER_FIX);
+    return new BootError(`The runtime file ${url} returned HTTP ${response.status}.`, SERVER_FIX);
   }
   const type = (response.headers.get("content-type") || "").split(";")[0].trim();
   if (type !== "application/wasm") {
-    throw new BootError(
-      `The server sends ${url.href} as "${type || "no type"}", but browsers compile WebAssembly only when it is sent as "application/wasm".`,
+    return new BootError(
+      `The server sends ${url} as "${type || "no type"}", but browsers compile WebAssembly only when it is sent as "application/wasm".`,
       "Configure the web server to send .wasm files with Content-Type application/wasm (Python's http.server does so).",
     );
   }
+  return null;
+}
+
+// Pyodide 314.0.8 fetches pyodide.asm.wasm with the global fetch and, when the
+// binary cannot be compiled, only logs a warning and then waits forever. While the
+// runtime starts, fetch is therefore wrapped: Pyodide's own request for the binary
+// is checked for its status and MIME type, and a problem rejects `failure` with the
+// reason. Checking the real response, not a separate request, keeps the binary to
+// one download. `restore` puts the original fetch back.
+function watchWasmFetch(indexUrl) {
+  const wasmUrl = new URL("pyodide.asm.wasm", indexUrl).href;
+  const originalFetch = self.fetch;
+  let reportFailure;
+  const failure = new Promise((resolve, reject) => {
+    reportFailure = reject;
+  });
+  failure.catch(() => {}); // startPyodide races it; nothing else waits for it.
+
+  self.fetch = async (resource, options) => {
+    const address = resource instanceof Request ? resource.url : String(resource);
+    if (new URL(address, self.location.href).href !== wasmUrl) {
+      return originalFetch(resource, options);
+    }
+    let response;
+    try {
+      response = await originalFetch(resource, options);
+    } catch (error) {
+      reportFailure(new BootError(`Fetching ${wasmUrl} failed: ${error.message}.`, SERVER_FIX));
+      throw error;
+    }
+    const problem = wasmProblem(wasmUrl, response);
+    if (problem) {
+      reportFailure(problem);
+    }
+    return response;
+  };
+  return {
+    failure,
+    restore() {
+      self.fetch = originalFetch;
+    },
+  };
 }
 
 // Returns a message naming the first runtime file that is missing or has the wrong
@@ -140,8 +174,6 @@ async function readManifest() {
 
 async function startPyodide(indexUrl) {
   postStage("runtime");
-  await checkWasm(indexUrl);
-
   const moduleUrl = new URL("pyodide.mjs", indexUrl);
   let loadPyodide;
   try {
@@ -151,17 +183,24 @@ async function startPyodide(indexUrl) {
     throw new BootError(cause, SERVER_FIX);
   }
 
+  const wasmWatch = watchWasmFetch(indexUrl);
   try {
     // packageBaseUrl is set so that Pyodide's fallback package URL is this site too.
-    return await loadPyodide({
+    const started = loadPyodide({
       indexURL: indexUrl.href,
       packageBaseUrl: indexUrl.href,
       stdout: (line) => console.log("[rf-lab python]", line),
       stderr: (line) => console.warn("[rf-lab python]", line),
     });
+    return await Promise.race([started, wasmWatch.failure]);
   } catch (error) {
+    if (error instanceof BootError) {
+      throw error;
+    }
     const cause = (await describeBrokenRuntimeFile(indexUrl)) || `Starting Pyodide failed: ${error.message}.`;
     throw new BootError(cause, SERVER_FIX);
+  } finally {
+    wasmWatch.restore();
   }
 }
 
@@ -219,24 +258,38 @@ modulesReady.then(
   },
 );
 
-// The request fields of each message type, all strings, and the rf_core function
-// that handles them.
+// The request fields of each message type, all strings, the fields of its optional
+// diagram object, also strings, and the rf_core function that handles them.
 const HANDLERS = {
   compute: {
     module: "rf_core.widget",
     fields: ["spec", "input_size", "unit", "printout", "preset"],
+    diagramFields: ["kind", "layer", "axis", "id"],
     function: "render_calculator_json",
   },
-  export: { module: "rf_core.widget", fields: ["spec", "input_size", "unit", "format"], function: "export_calculator_json" },
+  export: {
+    module: "rf_core.widget",
+    fields: ["spec", "input_size", "unit", "format"],
+    diagramFields: [],
+    function: "export_calculator_json",
+  },
   check: {
     module: "rf_core.exercises",
     fields: ["ask", "layer", "unit", "axis", "input", "spec", "answer"],
+    diagramFields: [],
     function: "check_answer_json",
   },
 };
 
+function stringFields(source, names) {
+  return Object.fromEntries(names.map((name) => [name, String(source[name] ?? "")]));
+}
+
 function callHandler(modules, handler, request) {
-  const fields = Object.fromEntries(handler.fields.map((name) => [name, String(request[name] ?? "")]));
+  const fields = stringFields(request, handler.fields);
+  if (handler.diagramFields.length > 0 && request.diagram) {
+    fields.diagram = stringFields(request.diagram, handler.diagramFields);
+  }
   try {
     return JSON.parse(modules[handler.module][handler.function](JSON.stringify(fields)));
   } catch (error) {
