@@ -390,6 +390,25 @@ def test_file_protocol_shows_serving_hint(
     assert len(rows) >= 2
 
 
+def test_file_protocol_points_exercises_at_answer(
+    playwright: sync_api.Playwright, tmp_path: Path, built_site: Path, site_url: str
+) -> None:
+    # The exercise module does not run from disk either, so each exercise says
+    # why it has no answer field and where the answer is.
+    instance = _launch(playwright, tmp_path / "profile", site_url)
+    try:
+        instance.page.goto((built_site / "tutorial" / "receptive-field" / "index.html").as_uri())
+        exercise = instance.page.locator(".rf-exercise").first
+        sync_api.expect(exercise.locator(".rf-exercise__result")).to_contain_text("opened from disk")
+        check_hidden = exercise.locator(".rf-exercise__check").is_hidden()
+        answer_summary = exercise.locator(".rf-exercise__answer summary").text_content()
+    finally:
+        instance.context.close()
+
+    assert check_hidden
+    assert answer_summary == "Show answer"
+
+
 # --- Presets and pasted printouts ----------------------------------------------------
 
 
