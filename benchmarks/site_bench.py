@@ -308,6 +308,7 @@ def measure_recalculation(playwright, site_url: str, edits: int, warmup: int = 3
 
         before = int(calculator.get_attribute("data-rf-results") or 0)
         calculator.locator(".rf-calculator__preset").select_option(preset_name)
+        calculator.locator(".rf-calculator__preset-load").click()
         page.wait_for_function(
             "expected => Number(document.querySelector('.rf-calculator').dataset.rfResults || 0) >= expected",
             arg=before + 1,

@@ -278,7 +278,7 @@ def diagram_box_html(diagram: dict[str, str], figure: str | None, error: str | N
 
 
 def _preset_options() -> str:
-    options = ['<option value="">Choose to load</option>']
+    options = ['<option value="">Choose a network</option>']
     for name in preset_names():
         options.append(f'<option value="{html.escape(name)}">{html.escape(get_preset(name).title)}</option>')
     return "".join(options)
@@ -337,7 +337,10 @@ def widget_html(
         f'placeholder="0" value="{html.escape(unit)}">'
         f'<span class="rf-calculator__preset-field" hidden>'
         f'<label for="{prefix}-preset">Built-in network</label>'
-        f'<select id="{prefix}-preset" class="rf-calculator__preset">{_preset_options()}</select></span>'
+        f'<select id="{prefix}-preset" class="rf-calculator__preset">{_preset_options()}</select>'
+        # Choosing only selects: the layers are replaced on Load, so arrow keys in
+        # the menu do not overwrite what the reader typed.
+        f'<button type="button" class="rf-calculator__preset-load md-button">Load</button></span>'
         f"</div></div>"
         f'<p class="rf-calculator__error" role="alert"{error_attrs}>{error_html}</p>'
         f'<p class="rf-calculator__status" role="status" aria-live="polite">{_STATUS_BUILT}</p>'

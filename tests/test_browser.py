@@ -390,6 +390,25 @@ def test_file_protocol_shows_serving_hint(
     assert len(rows) >= 2
 
 
+def test_file_protocol_points_exercises_at_answer(
+    playwright: sync_api.Playwright, tmp_path: Path, built_site: Path, site_url: str
+) -> None:
+    # The exercise module does not run from disk either, so each exercise says
+    # why it has no answer field and where the answer is.
+    instance = _launch(playwright, tmp_path / "profile", site_url)
+    try:
+        instance.page.goto((built_site / "tutorial" / "receptive-field" / "index.html").as_uri())
+        exercise = instance.page.locator(".rf-exercise").first
+        sync_api.expect(exercise.locator(".rf-exercise__result")).to_contain_text("opened from disk")
+        check_hidden = exercise.locator(".rf-exercise__check").is_hidden()
+        answer_summary = exercise.locator(".rf-exercise__answer summary").text_content()
+    finally:
+        instance.context.close()
+
+    assert check_hidden
+    assert answer_summary == "Show answer"
+
+
 # --- Presets and pasted printouts ----------------------------------------------------
 
 
@@ -406,6 +425,29 @@ def _spans(cell: str) -> list[tuple[int, int]]:
 
 
 @pytest.mark.torch
+def test_preset_menu_waits_for_load(browser: Browser, site_url: str) -> None:
+    page = browser.page
+    calculator = open_calculator(browser, site_url)
+    wait_for_status(page, calculator, STATUS_READY)
+    typed = "input 32\nconv k=5 name=mine"
+    calculator.locator(".rf-calculator__spec").fill(typed)
+    wait_for_status(page, calculator, STATUS_COMPUTED)
+
+    # Arrow keys move through the menu; the layers the reader typed stay until Load.
+    calculator.locator(".rf-calculator__preset").focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(600)  # longer than the loader's input debounce
+    assert calculator.locator(".rf-calculator__spec").input_value() == typed
+
+    calculator.locator(".rf-calculator__preset").select_option("vgg16")
+    calculator.locator(".rf-calculator__preset-load").click()
+    sync_api.expect(calculator.locator(".rf-calculator__spec")).to_have_value(re.compile("name=features.30"))
+    wait_for_status(page, calculator, STATUS_COMPUTED)
+    # VGG-16's pool5 field is 212 pixels (Araujo et al., Distill 2019, table of networks).
+    assert first_int(_row_named(calculator, "features.30")[RECEPTIVE_FIELD_COLUMN]) == 212
+
+
 def test_resnet50_last_stage_in_browser_matches_torch(browser: Browser, site_url: str) -> None:
     torch_models = pytest.importorskip("torch_models")
     calculator = open_calculator(browser, site_url)
@@ -417,6 +459,7 @@ def test_resnet50_last_stage_in_browser_matches_torch(browser: Browser, site_url
     calculator.locator(".rf-calculator__input-size").fill("491x96")
     calculator.locator(".rf-calculator__unit").fill("7,1")
     calculator.locator(".rf-calculator__preset").select_option("resnet50")
+    calculator.locator(".rf-calculator__preset-load").click()
     wait_for_status(browser.page, calculator, STATUS_COMPUTED)
     row = _row_named(calculator, "layer4.2")
     browser_spans = _spans(row[-1])

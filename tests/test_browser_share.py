@@ -309,6 +309,7 @@ def test_keyboard_reaches_and_uses_controls(browser: Browser, site_url: str) -> 
         "rf-calculator__input-size",
         "rf-calculator__unit",
         "rf-calculator__preset",
+        "rf-calculator__preset-load",
         "rf-calculator__format",
         "rf-calculator__download",
         "rf-calculator__copy",

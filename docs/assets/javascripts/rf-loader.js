@@ -575,9 +575,12 @@ function attach(root) {
   const presetChoice = root.querySelector(".rf-calculator__preset");
   if (presetChoice) {
     presetChoice.closest(".rf-calculator__preset-field").hidden = false;
-    presetChoice.addEventListener("change", () => {
+    const loadButton = root.querySelector(".rf-calculator__preset-load");
+    loadButton?.addEventListener("click", () => {
       if (presetChoice.value) {
         loadPreset(calculator, presetChoice.value);
+      } else {
+        showError(calculator, "Choose a network in the Built-in network menu, then press Load.");
       }
     });
   }
