@@ -100,7 +100,7 @@ def render_erf(request: DiagramRequest) -> str:
         width=width,
         height=height,
         body=body,
-        caption=f"Paths from each input pixel to unit {unit_text} under uniform weights; darker shading means more paths (maximum {peak}).",
+        caption=f"Paths from each input pixel to unit {unit_text} under uniform weights; the stronger the colour, the more paths (maximum {peak}).",
         extra=_legend(peak),
     )
 
@@ -127,14 +127,17 @@ def _draw_profile(body: SvgWriter, profile: list[int], peak: int, left: float, t
 
 
 def _legend(peak: int) -> list[str]:
+    # A small peak rounds several steps to one count, such as 2 twice for a peak of 4,
+    # so each count is listed once.
+    values = sorted({round(peak * (step + 1) / LEGEND_STEPS) for step in range(LEGEND_STEPS)})
     lines = ['<ul class="rf-diagram__legend rf-diagram__legend--scale">']
-    for step in range(LEGEND_STEPS):
-        value = round(peak * (step + 1) / LEGEND_STEPS)
+    for value in values:
+        noun = "path" if value == 1 else "paths"
         lines.append(
             '<li><svg class="rf-diagram__swatch" viewBox="0 0 14 14" aria-hidden="true" focusable="false">'
             f'<rect x="1" y="1" width="12" height="12" class="rf-dg-heat-base"/>'
             f'<rect x="1" y="1" width="12" height="12" class="rf-dg-heat" fill-opacity="{_opacity(value, peak)}"/>'
-            f"</svg>{value} paths</li>"
+            f"</svg>{value} {noun}</li>"
         )
     lines.append("</ul>")
     return lines

@@ -44,14 +44,14 @@ def _axis_summary(result: LayerResult, axis: int, frames: AxisFrames) -> str:
             f"({n} - 1) {params.stride} - {params.pad_before} - {params.pad_after} + {params.effective_kernel}"
             f" + {params.output_padding} = {m}"
         )
-        relation = f"{window_start(params.stride, params.pad_before, 'j')} + {_tap_term(params.dilation)}"
+        relation = f"{window_start(params.stride, params.pad_before)} + {_tap_term(params.dilation)}"
         return (
             f"Transposed convolution with kernel {params.kernel}, stride {params.stride}, padding {params.pad_before}, "
-            f"on {n} input units. Output size {total}. Output unit i receives input unit j through tap t "
-            f"when i = {relation}.{unread}"
+            f"on {n} input units. Output size {total}. Output unit o receives input unit i through tap j "
+            f"when o = {relation}.{unread}"
         )
     if layer.kind == "upsample":
-        return f"Upsampling by {params.factor}: {n} input units give {m} output units, and unit i copies unit floor(i / {params.factor})."
+        return f"Upsampling by {params.factor}: {n} input units give {m} output units, and output unit o copies input unit floor(o / {params.factor})."
     return f"{n} input positions, {m} output units.{unread}"
 
 
@@ -62,7 +62,7 @@ def window_start(stride: int, pad: int, variable: str = "i") -> str:
 
 
 def _tap_term(dilation: int) -> str:
-    return "t" if dilation == 1 else f"{dilation} t"
+    return "j" if dilation == 1 else f"{dilation} j"
 
 
 def _ordinal(value: int) -> str:

@@ -87,6 +87,12 @@ _NUDGES = {
     "depth": "Count the layers from the first one to {layer}, both included.",
 }
 
+#: The output size nudge when a layer up to the asked one rounds up (ceil mode).
+_CEIL_SIZE_NUDGE = (
+    _NUDGES["size"] + " A pooling layer in ceil mode rounds up instead, and drops a last window that would "
+    "start past its input."
+)
+
 #: The reason each whole-number quantity is whole, for the nudge after a fraction.
 _WHOLE_REASONS = {
     "r": "r counts input pixels",
@@ -340,7 +346,11 @@ def _check_number(solution: Solution, ask: str, typed: TypedNumber) -> str | Non
         return f"{_symbol(ask)} is at least 1 here."
     if ask == "min_input":
         return _minimum_input_nudge(solution, typed.value)
-    return solution.mistakes.get(typed.value, _NUDGES[ask])
+    if typed.value in solution.mistakes:
+        return solution.mistakes[typed.value]
+    if ask == "size" and any(layer.layer.ceil_mode for layer in solution.analysis.layers[: solution.result.index]):
+        return _CEIL_SIZE_NUDGE
+    return _NUDGES[ask]
 
 
 def _rounds_to(typed: TypedNumber, expected: Fraction, min_decimals: int = 2) -> bool:

@@ -148,7 +148,7 @@ def test_frames_transposed_output_larger() -> None:
     outputs = [rect for rect in svg_of(figure).iter(f"{SVG}rect") if classes(rect) == {"rf-dg-cell"} and rect.get("data-unit")]
     # (5 - 1) 2 - 1 - 1 + 4 = 10 output units from 5 inputs.
     assert len(outputs) == 10
-    # Output o gets input j through tap t when o = 2 j - 1 + t: o = 4 takes j = 2 (t = 1) and j = 1 (t = 3).
+    # Output o gets input i through tap j when o = 2 i - 1 + j: o = 4 takes i = 2 (j = 1) and i = 1 (j = 3).
     assert positions(frame(figure, 4), "rf-dg-read") == [1, 2]
 
 
@@ -230,6 +230,17 @@ def test_erf_cells_equal_path_counts() -> None:
     counts = {int(rect.get("data-column")): int(rect.get("data-count")) for rect in svg_of(figure).iter(f"{SVG}rect") if rect.get("data-count")}
     # Two 3-wide boxes: counts 1, 2, 3, 2, 1 over pixels 2..6.
     assert counts == {2: 1, 3: 2, 4: 3, 5: 2, 6: 1}
+
+
+def test_erf_legend_lists_each_count_once() -> None:
+    # Windows of 3 every 2 pixels, summed by the global pooling: the peak is 2 x 2 = 4.
+    # Five legend steps of 4 / 5 round to 1, 2, 2, 3 and 4, so 2 would appear twice.
+    html_text = render("erf", "input 9x9\nconv k=3 s=2\nglobalpool", {"unit": "0,0"})
+    legend = html_text[html_text.index("rf-diagram__legend--scale") :]
+    items = [item.split("</svg>")[1] for item in legend.split("</li>")[:-1]]
+
+    assert items == ["1 path", "2 paths", "3 paths", "4 paths"]
+    assert "the stronger the colour, the more paths (maximum 4)" in html_text
 
 
 @pytest.mark.parametrize(

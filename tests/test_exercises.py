@@ -410,6 +410,14 @@ def test_depth_without_activations_nudged() -> None:
     assert "activations and normalizations too" in _check("depth", spec, "2").message
 
 
+def test_size_nudge_names_ceil_mode() -> None:
+    # DILATED's pool c is in ceil mode: 4 units, where floor((8 - 3)/2) + 1 = 3.
+    # CLASSIC has no ceil-mode layer, so its nudge gives only the floor formula.
+    assert _check("size", DILATED, "4", "c").status == CORRECT
+    assert "ceil mode rounds up instead" in _check("size", DILATED, "3", "c").message
+    assert "ceil mode" not in _check("size", CLASSIC, "4", "pool").message
+
+
 def test_minimum_input_direction_nudged() -> None:
     assert "has no output unit" in _check("min_input", CLASSIC, "3", "pool").message
     assert "look for the smallest" in _check("min_input", CLASSIC, "6", "pool").message

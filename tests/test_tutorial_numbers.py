@@ -155,6 +155,23 @@ def test_padding_reaches_position_minus_one():
     assert value(page, "classic", "conv", "interval", unit=0)[0] == 0
 
 
+def test_padding_exercise_reaches_padding_after():
+    # The exercise question names pooling unit 3, "the last one", and states that
+    # positions from 8 on are padding. It reads convolution units 6 and 7, centred on pixels 6
+    # and 7 with p = 1, so [5, 7] and [6, 8] give [5, 8], one position past the image.
+    page = page_text("receptive-field")
+    padded = analyze(parse_spec(spec_of(page, "padded")))
+    exercise = re.search(r"```rf-exercise ask=interval layer=pool unit=3\n.*?\n---\n.*?\n---\n(.*?)```", page, re.S)
+
+    assert exercise is not None
+    assert exercise.group(1) == spec_of(page, "padded")
+    assert "does pooling unit 3, the last one," in flat(page)
+    assert "Positions from 8 on lie in the padding after the input." in flat(page)
+    assert quantity(padded, "pool", "size") == 4
+    assert padded.input_size == (8,)
+    assert quantity(padded, "pool", "interval", unit=3) == (5, 8)
+
+
 # Convolution arithmetic
 
 

@@ -1,4 +1,4 @@
-"""Numbers that the tutorial pages on dilation, branches and the effective field state in prose.
+"""Numbers that the tutorial pages on dilation, branches, the effective field and practice state in prose.
 
 Values written as inline values (`{rf NETWORK LAYER QUANTITY}`) are computed
 by the build. These tests cover the other numbers: hand-worked arithmetic,
@@ -184,6 +184,17 @@ def test_resnet_variants_differ_by_56() -> None:
     assert quantity(torchvision, "layer4.2", "clipped", unit=3) == (0, 223)
 
 
+def test_stage_input_strides_are_4_8_16() -> None:
+    # "Each of stages 2, 3 and 4 adds one difference of 2S, with S the effective stride
+    # at the stage's input: 4, 8 and 16", the S at the end of stages 1, 2 and 3.
+    text = " ".join((TUTORIAL / "branches.md").read_text(encoding="utf-8").split())
+    torchvision = analyze(parse_spec(get_preset("resnet50").spec))
+
+    assert "with $S$ the effective stride at the stage's input: 4, 8 and 16" in text
+    assert "$$2 \\cdot 4 + 2 \\cdot 8 + 2 \\cdot 16 = 56 \\text{ pixels.}$$" in text
+    assert [quantity(torchvision, layer, "S") for layer in ("layer1.2", "layer2.3", "layer3.5")] == [4, 8, 16]
+
+
 def test_small_blocks_differ_by_2s() -> None:
     # Block input r = 3, S = 1: torchvision 3 + 2 = 5, original 3 + 4 = 7.
     assert r_of(fenced_block("branches.md", "rf-calculator name=v15"), "block") == 5
@@ -235,6 +246,32 @@ def test_residual_stack_is_more_central() -> None:
     assert [v for v in path_counts(residual, 6, 8) if v] == [1, 4, 12, 20, 26, 20, 12, 4, 1]
     assert f"{growth_rows(residual, 6, 0)[-1].deviation:.2f}" == "1.55"
     assert f"{growth_rows(plain, 4, 0)[-1].deviation:.2f}" == "1.63"
+
+
+# Practice page
+
+
+def test_practice_pool_names() -> None:
+    # VGG-16's max poolings are features.4, .9, .16, .23 and .30: pool3 is the third, pool5 the fifth.
+    text = " ".join((TUTORIAL / "practice.md").read_text(encoding="utf-8").split())
+    pools = [layer.name for layer in parse_spec(get_preset("vgg16").spec).layers if layer.kind == "maxpool"]
+
+    assert "`features.16` is the third max pooling, often called pool3, and `features.30` is the fifth, pool5" in text
+    assert pools[2] == "features.16"
+    assert pools[4] == "features.30"
+    assert len(pools) == 5
+
+
+def test_practice_calculator_one_pixel_short() -> None:
+    # "One pixel less and the calculator reports which layer runs dry": the calculator's
+    # input is the smallest input of features.30 less one, 32 - 1 = 31.
+    text = (TUTORIAL / "practice.md").read_text(encoding="utf-8")
+    fence = re.search(r"^```rf-calculator preset=vgg16 input=(\d+) [^\n]*expect=error", text, re.M)
+    smallest = quantity(analyze(parse_spec(get_preset("vgg16").spec)), "features.30", "min_input")
+
+    assert "One pixel less and the calculator reports which layer runs dry" in " ".join(text.split())
+    assert fence is not None
+    assert int(fence.group(1)) == smallest - 1
 
 
 @pytest.mark.parametrize("page", ["dilation.md", "branches.md", "effective.md"])
