@@ -49,3 +49,14 @@ def test_link_length_matches_prose():
 
     assert stated_chars <= max_chars * 3 // 4
     assert stated_chars >= max_chars * 3 // 4 - 1_000
+
+
+def test_asymmetric_padding_example_matches_prose():
+    # TensorFlow's same rule at stride 1: total padding k - 1 = 1, the smaller half
+    # (0) before the input and 1 after, which spec.md writes as p=0:1.
+    page = (DOCS / "spec.md").read_text(encoding="utf-8")
+    assert "`p=0:1` pads nothing before and 1 pixel after" in page
+    assert "a `k=2` convolution with stride 1" in page
+
+    axis = analyze(parse_spec("input 8\nconv k=2 p=same")).layers[0].axes[0]
+    assert (axis.pad_before, axis.pad_after) == (0, 1)
