@@ -8,6 +8,7 @@ the padding that the interval covers.
 
 from __future__ import annotations
 
+from rf_core.analysis import axis_name
 from rf_core.diagram_geometry import trace_units
 from rf_core.diagram_svg import SvgWriter, figure, join_numbers, label_step, legend
 from rf_core.diagrams import DiagramRequest, drawn_axis
@@ -34,7 +35,7 @@ def render_holes(request: DiagramRequest) -> str:
     interval = layer.axes[axis].interval(unit)
     size = (analysis.input_size or (0,))[axis]
     if interval is None:
-        raise RFError(f"unit {unit} of layer {request.layer_index} has no field along axis {axis + 1}; pick another unit")
+        raise RFError(f"unit {unit} of layer {request.layer_index} has no field along the {axis_name(axis, request.analysis.num_axes)}; pick another unit")
 
     first, last = min(interval[0], 0), max(interval[1], size - 1)
     count = last - first + 1
@@ -71,7 +72,7 @@ def render_holes(request: DiagramRequest) -> str:
 
     summary = (
         f"Unit {unit} of layer {request.layer_index}, {layer.layer.label}, has the field [{interval[0]}, {interval[1]}] "
-        f"of {field_size} positions along axis {axis + 1}. It reads {len(taps)} input pixels: {join_numbers(taps)}. "
+        f"of {field_size} positions along the {axis_name(axis, request.analysis.num_axes)}. It reads {len(taps)} input pixels: {join_numbers(taps)}. "
         f"Holes inside the field that no path reaches: {join_numbers(holes)}."
     )
     if padding:

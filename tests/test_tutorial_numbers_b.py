@@ -15,7 +15,7 @@ import pytest
 
 from rf_core import analyze, parse_spec
 from rf_core.diagram_erf_growth import growth_rows
-from rf_core.diagrams import path_counts
+from rf_core.diagrams import path_counts, render
 from rf_core.presets import get_preset
 from rf_core.quantities import quantity
 
@@ -278,3 +278,18 @@ def test_practice_calculator_one_pixel_short() -> None:
 def test_page_has_two_exercises(page: str) -> None:
     text = (TUTORIAL / page).read_text(encoding="utf-8")
     assert text.count("```rf-exercise") >= 2
+
+
+def test_doubling_stack_edit_opens_holes():
+    # dilation.md suggests changing d=8 to d=16 (p=16). The first three layers give a
+    # field of 1 + 2 + 4 + 8 = 15 pixels, and the last layer's taps are then 16 pixels
+    # apart, so one pixel between neighbouring taps' fields is never read.
+    page = (TUTORIAL / "dilation.md").read_text(encoding="utf-8")
+    assert "`d=8` to\n`d=16` with `p=16`" in page
+    base = "input 64\nconv k=3 d=1 p=1\nconv k=3 d=2 p=2\nconv k=3 d=4 p=4\n"
+
+    with_d8 = render("holes", base + "conv k=3 d=8 p=8", {"unit": "20"})
+    with_d16 = render("holes", base + "conv k=3 d=16 p=16", {"unit": "20"})
+
+    assert "Holes inside the field that no path reaches: none." in with_d8
+    assert "Holes inside the field that no path reaches: 12, 28." in with_d16
