@@ -15,6 +15,7 @@ fails the build with the page path and the line of the error.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 import sys
@@ -34,10 +35,22 @@ _FENCE_START = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*rf-di
 _ANY_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 
 
+def _load_source_lines():
+    """Import hooks/source_lines.py by path: MkDocs loads hooks as separate modules."""
+    spec = importlib.util.spec_from_file_location("rf_lab_source_lines", Path(__file__).with_name("source_lines.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+source_lines = _load_source_lines()
+
+
 def on_page_markdown(markdown: str, *, page, config, files) -> str:
     """Replace every `rf-diagram` block of a page with its rendered diagram."""
     lines = markdown.split("\n")
     output: list[str] = []
+    fence_lines = source_lines.fence_lines(page, "rf-diagram")
     counter = 0
     index = 0
     while index < len(lines):
@@ -49,12 +62,13 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
             index = end
             continue
 
-        start_line = index + 1
+        counter += 1
+        # Earlier hooks change the line count, so the line comes from the source file.
+        start_line = source_lines.source_line(fence_lines, counter, index + 1)
         page_path = page.file.src_uri
         indent, fence = match.group("indent"), match.group("fence")
         body, index = _collect_body(lines, index + 1, indent, fence, page_path, start_line)
         kind, options = _parse_options(match.group("options"), page_path, start_line)
-        counter += 1
         options.setdefault("id", f"rf-diagram-{counter}")
         try:
             rendered = render(kind, "\n".join(body), options)

@@ -17,6 +17,7 @@ line of the error.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import re
 import shlex
@@ -50,10 +51,22 @@ _SVG_LENGTH = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:px)?\s*\Z")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
+def _load_source_lines():
+    """Import hooks/source_lines.py by path: MkDocs loads hooks as separate modules."""
+    spec = importlib.util.spec_from_file_location("rf_lab_source_lines", Path(__file__).with_name("source_lines.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+source_lines = _load_source_lines()
+
+
 def on_page_markdown(markdown: str, *, page, config, files) -> str:
     """Replace every `rf-field-view` block of a page with its figure."""
     lines = markdown.split("\n")
     output: list[str] = []
+    fence_lines = source_lines.fence_lines(page, "rf-field-view")
     counter = 0
     index = 0
     while index < len(lines):
@@ -65,12 +78,13 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
             index = end
             continue
 
-        start_line = index + 1
+        counter += 1
+        # Earlier hooks change the line count, so the line comes from the source file.
+        start_line = source_lines.source_line(fence_lines, counter, index + 1)
         where = f"{page.file.src_uri}:{start_line}"
         indent, fence = match.group("indent"), match.group("fence")
         body, index = _collect_body(lines, index + 1, indent, fence, where)
         options = _parse_options(match.group("options"), where)
-        counter += 1
         view_id = options.pop("id", f"rf-field-view-{counter}")
         image = _image(options.pop("image", DEFAULT_IMAGE), options.pop("alt", None), page, files, where)
         try:

@@ -217,5 +217,16 @@ class _Values:
         key = (spec, input_size)
         if key not in self.analyses:
             size = parse_size(input_size) if input_size else None
-            self.analyses[key] = analyze(parse_spec(spec), size)
+            try:
+                self.analyses[key] = analyze(parse_spec(spec), size)
+            except RFError as error:
+                if network not in self.networks:
+                    raise
+                # The fault is in the block that defines the network, so the error points there.
+                block_line = self.networks[network].line
+                line = block_line + error.line if error.line else block_line
+                raise PluginError(
+                    f"{self.page_path}:{line}: network {network!r} (the block on line {block_line}) "
+                    f"is invalid: {error.message}"
+                ) from error
         return self.analyses[key]

@@ -35,7 +35,7 @@ def render_erf(request: DiagramRequest) -> str:
         raise RFError("erf diagrams draw 1-D and 2-D networks; this one has 3 axes")
     sizes = analysis.input_size or ()
     if max(sizes) > MAX_CELLS:
-        raise RFError(f"erf diagrams draw at most {MAX_CELLS} pixels per axis; use a smaller input, such as input=32")
+        raise RFError(f"erf diagrams draw at most {MAX_CELLS} pixels per axis; use a smaller input size, such as 32")
     counts = path_counts(analysis, request.layer_index, request.unit)
     grid = counts if analysis.num_axes == 2 else [counts]
     rows, columns = len(grid), len(grid[0])

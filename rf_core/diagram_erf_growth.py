@@ -75,7 +75,7 @@ def growth_rows(analysis: Analysis, last_layer: int, axis: int) -> list[GrowthRo
     if work > MAX_WORK:
         raise RFError(
             f"erf-growth diagrams count paths at every depth, {work} pixel-layers here, above the limit of "
-            f"{MAX_WORK}; use a smaller input, such as input=64, or fewer layers"
+            f"{MAX_WORK}; use a smaller input size, such as 64, or fewer layers"
         )
     rows = []
     for depth in range(1, last_layer + 1):

@@ -34,7 +34,7 @@ def render_stack(request: DiagramRequest) -> str:
     if not analysis.network.is_chain:
         raise RFError("stack diagrams draw chains; this network has branches, so draw one unit's field with kind=holes or kind=erf")
     if (analysis.input_size or (0,))[axis] > MAX_INPUT:
-        raise RFError(f"stack diagrams draw at most {MAX_INPUT} input pixels; use a smaller input, such as input=32")
+        raise RFError(f"stack diagrams draw at most {MAX_INPUT} input pixels; use a smaller input size, such as 32")
     rows = [0] + [index for index in range(1, request.layer_index + 1) if not analysis.layers[index - 1].layer.is_pass_through]
     if len(rows) > MAX_ROWS:
         raise RFError(f"stack diagrams draw at most {MAX_ROWS} rows, but layer {request.layer_index} needs {len(rows)}; pick an earlier layer with layer=")

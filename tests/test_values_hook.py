@@ -83,7 +83,11 @@ def test_code_is_left_as_written():
         (NETWORK_BLOCK + "\n{rf classic pool r colour=red}", r"lesson.md:7: inline value option 'colour=red'"),
         (NETWORK_BLOCK + "\n{rf classic pool interval}", r"give the unit"),
         (NETWORK_BLOCK + "\n{rf classic pool interval unit=x}", r"unit=x is invalid"),
-        ("```rf-network name=broken\nconv k=0\n```\n{rf broken last r}", r"lesson.md:4: .*k"),
+        # The error points at the spec line inside the block, not at the inline value.
+        (
+            "```rf-network name=broken\nconv k=0\n```\n{rf broken last r}",
+            r"lesson.md:2: network 'broken' \(the block on line 1\) is invalid: .*kernel size 0",
+        ),
         ("```rf-network\nconv k=3\n```", r"lesson.md:1: network name None is invalid"),
         (NETWORK_BLOCK + NETWORK_BLOCK, r"lesson.md:6: network 'classic' is already defined on line 1"),
         ("```rf-network name=same\nconv k=3 s=2 p=same\n```\n{rf same last P}", r"P of layer .* is unknown"),
