@@ -37,6 +37,8 @@ from mkdocs.exceptions import PluginError
 # Import the rf_core of this checkout, the same code that the site ships to the browser.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hooks import fences  # noqa: E402 (needs the path set above)
+
 from rf_core.cli import FORMATS  # noqa: E402 (needs the path set above)
 from rf_core.diagrams import KINDS  # noqa: E402
 from rf_core.errors import RFError  # noqa: E402
@@ -59,7 +61,6 @@ DIAGRAM_OPTIONS = {"diagram": "kind", "diagram-layer": "layer", "diagram-axis": 
 _FENCE_START = re.compile(
     r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<kind>rf-calculator|rf-output)\b(?P<options>.*)$"
 )
-_ANY_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 
 #: Export formats offered by the share bar, as `rf_core.widget.EXPORT_FORMATS` names them.
 _EXPORT_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("markdown", "Markdown"))
@@ -77,8 +78,8 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
         match = _FENCE_START.match(lines[index])
         if not match:
             # Other code blocks stay code, so a page can show a block's source.
-            other = _ANY_FENCE.match(lines[index])
-            end = _skip_code_block(lines, index, other.group("fence")) if other else index + 1
+            other = fences.ANY_FENCE.match(lines[index])
+            end = fences.block_end(lines, index, other.group("fence")) if other else index + 1
             output.extend(lines[index:end])
             index = end
             continue
@@ -86,7 +87,7 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
         start_line = index + 1
         indent, fence = match.group("indent"), match.group("fence")
         page_path = page.file.src_uri
-        body, index = _collect_body(lines, index + 1, indent, fence, page_path, start_line)
+        body, index = fences.collect_body(lines, index + 1, indent, fence, f"{page_path}:{start_line}", "rf-calculator")
         if match.group("kind") == "rf-output":
             output.extend(indent + line for line in _render_output(body, match.group("options"), page_path, start_line))
             continue
@@ -94,15 +95,6 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
         counter += 1
         output.append(indent + _render_block(body, options, counter, page_path, start_line))
     return "\n".join(output)
-
-
-def _skip_code_block(lines: list[str], index: int, fence: str) -> int:
-    """Return the index after the code block opened at `index`."""
-    for end in range(index + 1, len(lines)):
-        stripped = lines[end].strip()
-        if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-            return end + 1
-    return len(lines)
 
 
 def _parse_options(text: str, page_path: str, line: int) -> dict[str, str]:
@@ -212,20 +204,6 @@ def _add_stage_column(table: list[str], stages: list[str], page_path: str, start
         parts.insert(position, cells[index])
         output.append(separator.join(parts))
     return output
-
-
-def _collect_body(
-    lines: list[str], index: int, indent: str, fence: str, page_path: str, start_line: int
-) -> tuple[list[str], int]:
-    body = []
-    while index < len(lines):
-        stripped = lines[index].strip()
-        if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
-            return body, index + 1
-        line = lines[index]
-        body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
-        index += 1
-    raise PluginError(f"{page_path}:{start_line}: rf-calculator block is not closed; end it with {fence}")
 
 
 def _render_block(body: list[str], options: dict[str, str], number: int, page_path: str, start_line: int) -> str:

@@ -15,7 +15,6 @@ fails the build with the page path and the line of the error.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
 import sys
@@ -26,48 +25,38 @@ from mkdocs.exceptions import PluginError
 # Import the rf_core of this checkout, the same code that the site ships to the browser.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hooks import fences  # noqa: E402 (needs the path set above)
+
 from rf_core.diagrams import KINDS, OPTIONS, render  # noqa: E402 (needs the path set above)
 from rf_core.errors import RFError  # noqa: E402
 
 log = logging.getLogger("mkdocs.plugins.rf_lab.diagrams")
 
 _FENCE_START = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*rf-diagram\b(?P<options>.*)$")
-_ANY_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
-
-
-def _load_source_lines():
-    """Import hooks/source_lines.py by path: MkDocs loads hooks as separate modules."""
-    spec = importlib.util.spec_from_file_location("rf_lab_source_lines", Path(__file__).with_name("source_lines.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-source_lines = _load_source_lines()
 
 
 def on_page_markdown(markdown: str, *, page, config, files) -> str:
     """Replace every `rf-diagram` block of a page with its rendered diagram."""
     lines = markdown.split("\n")
     output: list[str] = []
-    fence_lines = source_lines.fence_lines(page, "rf-diagram")
+    fence_lines = fences.fence_lines(page, "rf-diagram")
     counter = 0
     index = 0
     while index < len(lines):
         match = _FENCE_START.match(lines[index])
         if not match:
-            other = _ANY_FENCE.match(lines[index])
-            end = _skip_code_block(lines, index, other.group("fence")) if other else index + 1
+            other = fences.ANY_FENCE.match(lines[index])
+            end = fences.block_end(lines, index, other.group("fence")) if other else index + 1
             output.extend(lines[index:end])
             index = end
             continue
 
         counter += 1
         # Earlier hooks change the line count, so the line comes from the source file.
-        start_line = source_lines.source_line(fence_lines, counter, index + 1)
+        start_line = fences.source_line(fence_lines, counter, index + 1)
         page_path = page.file.src_uri
         indent, fence = match.group("indent"), match.group("fence")
-        body, index = _collect_body(lines, index + 1, indent, fence, page_path, start_line)
+        body, index = fences.collect_body(lines, index + 1, indent, fence, f"{page_path}:{start_line}", "rf-diagram")
         kind, options = _parse_options(match.group("options"), page_path, start_line)
         options.setdefault("id", f"rf-diagram-{counter}")
         try:
@@ -79,16 +68,6 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
         output.extend(indent + line for line in rendered.split("\n"))
         output.append("")
     return "\n".join(output)
-
-
-def _skip_code_block(lines: list[str], index: int, fence: str) -> int:
-    """Return the index after the code block opened at `index`, so examples inside it stay code."""
-    for end in range(index + 1, len(lines)):
-        stripped = lines[end].strip()
-        if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-            return end + 1
-    return len(lines)
-
 
 def _parse_options(text: str, page_path: str, line: int) -> tuple[str, dict[str, str]]:
     options: dict[str, str] = {}
@@ -104,17 +83,3 @@ def _parse_options(text: str, page_path: str, line: int) -> tuple[str, dict[str,
     if kind not in KINDS:
         raise PluginError(f"{page_path}:{line}: rf-diagram block needs kind=KIND with KIND one of {', '.join(KINDS)}; got {kind!r}")
     return kind, options
-
-
-def _collect_body(
-    lines: list[str], index: int, indent: str, fence: str, page_path: str, start_line: int
-) -> tuple[list[str], int]:
-    body = []
-    while index < len(lines):
-        stripped = lines[index].strip()
-        if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
-            return body, index + 1
-        line = lines[index]
-        body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
-        index += 1
-    raise PluginError(f"{page_path}:{start_line}: rf-diagram block is not closed; end it with {fence}")

@@ -38,6 +38,8 @@ from mkdocs.exceptions import PluginError
 # Import the rf_core of this checkout, the same code that the site ships to the browser.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hooks import fences  # noqa: E402 (needs the path set above)
+
 from rf_core.errors import RFError  # noqa: E402 (needs the path set above)
 from rf_core.exercises import OPTIONS, Exercise, Solution, answer_html, input_label, parse_block, solve  # noqa: E402
 
@@ -47,7 +49,6 @@ log = logging.getLogger("mkdocs.plugins.rf_lab.exercises")
 SHOW_VALUES = ("spec", "none")
 
 _FENCE_START = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*rf-exercise\b(?P<options>.*)$")
-_ANY_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 
 
 def on_page_markdown(markdown: str, *, page, config, files) -> str:
@@ -59,8 +60,8 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
     while index < len(lines):
         match = _FENCE_START.match(lines[index])
         if not match:
-            other = _ANY_FENCE.match(lines[index])
-            end = _skip_code_block(lines, index, other.group("fence")) if other else index + 1
+            other = fences.ANY_FENCE.match(lines[index])
+            end = fences.block_end(lines, index, other.group("fence")) if other else index + 1
             output.extend(lines[index:end])
             index = end
             continue
@@ -68,7 +69,7 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
         start_line = index + 1
         page_path = page.file.src_uri
         indent, fence = match.group("indent"), match.group("fence")
-        body, end = _collect_body(lines, index + 1, indent, fence, page_path, start_line)
+        body, end = fences.collect_body(lines, index + 1, indent, fence, f"{page_path}:{start_line}", "rf-exercise")
         options, show = _parse_options(match.group("options"), page_path, start_line)
         counter += 1
         rendered = render_exercise("\n".join(body), options, show, counter, page_path, start_line)
@@ -78,31 +79,6 @@ def on_page_markdown(markdown: str, *, page, config, files) -> str:
         output.extend(indent + line if line else line for line in rendered)
         index = end
     return "\n".join(output)
-
-
-def _skip_code_block(lines: list[str], index: int, fence: str) -> int:
-    """Return the index after the code block opened at `index`, so examples inside it stay code."""
-    for end in range(index + 1, len(lines)):
-        stripped = lines[end].strip()
-        if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-            return end + 1
-    return len(lines)
-
-
-def _collect_body(
-    lines: list[str], index: int, indent: str, fence: str, page_path: str, start_line: int
-) -> tuple[list[str], int]:
-    """Return the block's body and the index after its closing fence."""
-    body = []
-    while index < len(lines):
-        stripped = lines[index].strip()
-        if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
-            return body, index + 1
-        line = lines[index]
-        body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
-        index += 1
-    raise PluginError(f"{page_path}:{start_line}: rf-exercise block is not closed; end it with {fence}")
-
 
 def _parse_options(text: str, page_path: str, line: int) -> tuple[dict[str, str], str]:
     options: dict[str, str] = {}

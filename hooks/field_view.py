@@ -17,7 +17,6 @@ line of the error.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
 import shlex
@@ -29,6 +28,8 @@ from mkdocs.exceptions import PluginError
 
 # Import the rf_core of this checkout, the same code that the site ships to the browser.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hooks import fences  # noqa: E402 (needs the path set above)
 
 from rf_core.errors import RFError  # noqa: E402 (needs the path set above)
 from rf_core.field_view import OPTIONS  # noqa: E402
@@ -45,45 +46,33 @@ DEFAULT_ALT = (
 HOOK_OPTIONS = ("image", "alt")
 
 _FENCE_START = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*rf-field-view\b(?P<options>.*)$")
-_ANY_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})")
 _SVG_TAG = re.compile(rb"<svg\b[^>]*>", re.IGNORECASE)
 _SVG_LENGTH = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(?:px)?\s*\Z")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _load_source_lines():
-    """Import hooks/source_lines.py by path: MkDocs loads hooks as separate modules."""
-    spec = importlib.util.spec_from_file_location("rf_lab_source_lines", Path(__file__).with_name("source_lines.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-source_lines = _load_source_lines()
 
 
 def on_page_markdown(markdown: str, *, page, config, files) -> str:
     """Replace every `rf-field-view` block of a page with its figure."""
     lines = markdown.split("\n")
     output: list[str] = []
-    fence_lines = source_lines.fence_lines(page, "rf-field-view")
+    fence_lines = fences.fence_lines(page, "rf-field-view")
     counter = 0
     index = 0
     while index < len(lines):
         match = _FENCE_START.match(lines[index])
         if not match:
-            other = _ANY_FENCE.match(lines[index])
-            end = _skip_code_block(lines, index, other.group("fence")) if other else index + 1
+            other = fences.ANY_FENCE.match(lines[index])
+            end = fences.block_end(lines, index, other.group("fence")) if other else index + 1
             output.extend(lines[index:end])
             index = end
             continue
 
         counter += 1
         # Earlier hooks change the line count, so the line comes from the source file.
-        start_line = source_lines.source_line(fence_lines, counter, index + 1)
+        start_line = fences.source_line(fence_lines, counter, index + 1)
         where = f"{page.file.src_uri}:{start_line}"
         indent, fence = match.group("indent"), match.group("fence")
-        body, index = _collect_body(lines, index + 1, indent, fence, where)
+        body, index = fences.collect_body(lines, index + 1, indent, fence, where, "rf-field-view")
         options = _parse_options(match.group("options"), where)
         view_id = options.pop("id", f"rf-field-view-{counter}")
         image = _image(options.pop("image", DEFAULT_IMAGE), options.pop("alt", None), page, files, where)
@@ -163,24 +152,3 @@ def image_size(data: bytes) -> tuple[int, int]:
     if width <= 0 or height <= 0:
         raise ValueError(f"its size {width} × {height} is empty")
     return height, width
-
-
-def _skip_code_block(lines: list[str], index: int, fence: str) -> int:
-    """Return the index after the code block opened at `index`, so examples inside it stay code."""
-    for end in range(index + 1, len(lines)):
-        stripped = lines[end].strip()
-        if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-            return end + 1
-    return len(lines)
-
-
-def _collect_body(lines: list[str], index: int, indent: str, fence: str, where: str) -> tuple[list[str], int]:
-    body = []
-    while index < len(lines):
-        stripped = lines[index].strip()
-        if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
-            return body, index + 1
-        line = lines[index]
-        body.append(line[len(indent):] if line.startswith(indent) else line.lstrip())
-        index += 1
-    raise PluginError(f"{where}: rf-field-view block is not closed; end it with {fence}")

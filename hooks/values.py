@@ -31,6 +31,8 @@ from mkdocs.exceptions import PluginError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from hooks import fences  # noqa: E402 (needs the path set above)
+
 from rf_core.analysis import Analysis, analyze  # noqa: E402 (needs the path set above)
 from rf_core.errors import RFError  # noqa: E402
 from rf_core.presets import get_preset  # noqa: E402
@@ -75,7 +77,7 @@ def _collect_networks(lines: list[str], page_path: str) -> tuple[list[str], dict
             continue
         indent, fence, info = match.group("indent"), match.group("fence"), match.group("info").strip()
         start = index + 1
-        end = _closing_fence(lines, index + 1, fence)
+        end = fences.block_end(lines, index, fence) - 1  # the closing fence's index
         body = [line[len(indent):] if line.startswith(indent) else line.lstrip() for line in lines[index + 1 : end]]
 
         network = _NETWORK_FENCE.match(info)
@@ -104,15 +106,6 @@ def _collect_networks(lines: list[str], page_path: str) -> tuple[list[str], dict
             output.extend(lines[index : end + 1])
         index = end + 1
     return output, networks
-
-
-def _closing_fence(lines: list[str], index: int, fence: str) -> int:
-    while index < len(lines):
-        stripped = lines[index].strip()
-        if stripped.startswith(fence) and set(stripped) == {fence[0]}:
-            return index
-        index += 1
-    return len(lines) - 1
 
 
 def _define(
@@ -158,7 +151,7 @@ class _Values:
             match = _FENCE.match(line)
             if fence is None and match:
                 fence = match.group("fence")
-            elif fence is not None and line.strip().startswith(fence) and set(line.strip()) == {fence[0]}:
+            elif fence is not None and fences.is_closing(line, fence):
                 fence = None
             elif fence is None:
                 line = self._replace_line(line, number)
