@@ -30,6 +30,11 @@ def fenced_block(page: str, info: str) -> str:
     return match.group(1)
 
 
+def page_text(page: str) -> str:
+    """Return the page with every run of white space as one space, so sentences match across line breaks."""
+    return " ".join((TUTORIAL / page).read_text(encoding="utf-8").split())
+
+
 def r_of(spec: str, layer: str = "last") -> int:
     return quantity(analyze(parse_spec(spec)), layer, "r")
 
@@ -76,6 +81,10 @@ def test_wavenet_cycle_adds_1023() -> None:
     # Three cycles of ten dilated convolutions.
     assert len(re.findall(r"name=\S+\.dilated\b", spec)) == 30
 
+    text = page_text("dilation.md")
+    assert "1 + 2 + \\dots + 512 = 2^{10} - 1$ samples" in text
+    assert "about 0.19 seconds of audio, from 30 dilated convolutions" in text
+
 
 def test_gridding_reads_5_of_9() -> None:
     spec = fenced_block("dilation.md", "rf-network name=gridded")
@@ -88,6 +97,25 @@ def test_gridding_reads_5_of_9() -> None:
     square = analyze(parse_spec("input 16x16\nconv k=3 d=2\nconv k=3 d=2"))
     assert reached(path_counts(square, 2, (0, 0))) == 25
     assert quantity(square, "last", "r") ** 2 == 81
+
+    text = page_text("dilation.md")
+    assert "only 5 of them reach the unit" in text
+    assert "the unit reads 25 of the 81 pixels of its 9×9 field" in text
+
+
+def test_pooled_table_operands() -> None:
+    # Each row of the pooling table writes r_l = r_(l-1) + (k - 1)·S_(l-1) with the
+    # previous row's values typed in, so they must match rf_core's.
+    analysis = analyze(parse_spec(fenced_block("dilation.md", "rf-calculator name=pooled")))
+    text = (TUTORIAL / "dilation.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\w+) \| (\d+) \| \d+ \| \$(\d+) \+ (\d+) \\cdot (\d+) =\$", text, re.M)
+    assert [row[0] for row in rows] == ["conv1", "pool1", "conv2", "pool2", "conv3"]
+
+    previous_r, previous_s = 1, 1  # the input
+    for name, kernel, shown_r, shown_steps, shown_s in rows:
+        assert (int(shown_r), int(shown_steps), int(shown_s)) == (previous_r, int(kernel) - 1, previous_s), name
+        previous_r = quantity(analysis, name, "r")
+        previous_s = quantity(analysis, name, "S")
 
 
 def test_doubling_dilation_has_no_holes() -> None:
@@ -124,6 +152,7 @@ def test_uneven_coverage_table() -> None:
     # Output unit o of convt k=3 s=2 receives input units i with o - 2 <= 2i <= o: one
     # for even o, two for odd o. Unit 1 gets only i = 0, because i = -1 does not exist.
     assert totals_per_unit("input 8\nconvt k=3 s=2", 8) == [1, 1, 2, 1, 2, 1, 2, 1]
+    assert "| `convt k=3 s=2` | 1, 1, 2, 1, 2, 1, 2, 1 |" in (TUTORIAL / "dilation.md").read_text(encoding="utf-8")
     # k = 4, p = 1: the range o - 2 <= 2i <= o + 1 contains two multiples of 2, but only one at unit 0.
     assert totals_per_unit("input 8\nconvt k=4 s=2 p=1", 8) == [1, 2, 2, 2, 2, 2, 2, 2]
     # Nearest upsampling then a 3-wide window: 3 values, 2 at unit 0 whose left tap is padding.
@@ -138,6 +167,7 @@ def test_checkerboard_counts() -> None:
 
     assert {value for row in three[1:-1] for value in row[1:-1]} == {1, 2, 4}
     assert {value for row in four[2:-2] for value in row[2:-2]} == {4}
+    assert "Inside the image the counts are 1, 2 and 4 in a checkerboard" in page_text("dilation.md")
 
 
 # Branches page
@@ -220,6 +250,7 @@ def test_five_layer_centre_and_corner() -> None:
     # 11 × 11 field [2, 12] is reached by 1 path along each axis.
     assert counts[7][7] == 51 * 51 == 2601
     assert counts[2][2] == 1
+    assert "51 × 51 = 2601 of them (51 paths along each axis)" in page_text("effective.md")
 
 
 def test_deep_stack_table() -> None:
@@ -246,6 +277,10 @@ def test_residual_stack_is_more_central() -> None:
     assert [v for v in path_counts(residual, 6, 8) if v] == [1, 4, 12, 20, 26, 20, 12, 4, 1]
     assert f"{growth_rows(residual, 6, 0)[-1].deviation:.2f}" == "1.55"
     assert f"{growth_rows(plain, 4, 0)[-1].deviation:.2f}" == "1.63"
+
+    text = page_text("effective.md")
+    assert "1, 4, 12, 20, 26, 20, 12, 4, 1 where the plain stack has 1, 4, 10, 16, 19, 16, 10, 4, 1" in text
+    assert "a standard deviation of 1.55 pixels instead of 1.63" in text
 
 
 # Practice page
